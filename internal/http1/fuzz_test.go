@@ -1,0 +1,117 @@
+package http1
+
+import (
+	"bytes"
+	"io"
+	"math/rand/v2"
+	"net/http/httputil"
+	"reflect"
+	"testing"
+)
+
+// randomSplit cuts in into pieces of random sizes, empty ones included,
+// drawn from seed.
+func randomSplit(in []byte, seed uint64) [][]byte {
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	var pieces [][]byte
+	for len(in) > 0 {
+		n := 0
+		switch rng.IntN(4) {
+		case 0: // empty piece
+		case 1:
+			n = 1
+		case 2:
+			n = rng.IntN(min(len(in), 16) + 1)
+		default:
+			n = rng.IntN(len(in) + 1)
+		}
+		pieces = append(pieces, in[:n])
+		in = in[n:]
+	}
+	return append(pieces, nil)
+}
+
+// checkResponse checks invariants of one complete parse.
+func checkResponse(t *testing.T, r result, head bool) {
+	t.Helper()
+	if r.Err != nil {
+		if r.Done {
+			t.Fatalf("EventDone and %v", r.Err)
+		}
+		return
+	}
+	if r.Done && r.Responses != 1 {
+		t.Fatalf("EventDone after %d EventResponse", r.Responses)
+	}
+	bodyless := head || r.Status == 204 || r.Status == 304
+	if r.Done && !bodyless && !r.Chunked && r.CL >= 0 && int64(len(r.Body)) != r.CL {
+		t.Fatalf("complete body of %d bytes, Content-Length %d", len(r.Body), r.CL)
+	}
+	if bodyless && r.Body != "" {
+		t.Fatalf("body %q for a response without one", r.Body)
+	}
+}
+
+func addSeeds(f *testing.F) {
+	for i, tt := range parseTests {
+		if len(tt.in) < 4096 {
+			f.Add([]byte(tt.in), uint64(i), tt.method == "HEAD")
+		}
+	}
+}
+
+// FuzzParser feeds random input whole and in random pieces: the parser must
+// not panic, must keep its invariants, and must report the same whatever
+// the split.
+func FuzzParser(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte, seed uint64, head bool) {
+		method := "GET"
+		if head {
+			method = "HEAD"
+		}
+		var p Parser
+		whole := feed(t, &p, method, [][]byte{data}, true)
+		checkResponse(t, whole, head)
+		split := feed(t, &p, method, randomSplit(data, seed), true)
+		if !reflect.DeepEqual(split, whole) {
+			t.Fatalf("split input gave %+v\nwhole input gave %+v", split, whole)
+		}
+	})
+}
+
+const chunkedHead = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+// FuzzChunked fuzzes the chunked body decoder: besides the invariants of
+// FuzzParser, a body that both this package and net/http's chunked reader
+// accept must decode to the same bytes.
+func FuzzChunked(f *testing.F) {
+	for i, s := range []string{
+		"5\r\nhello\r\n0\r\n\r\n",
+		"5;ext=1\r\nhello\r\n6 \r\n world\r\n0\r\nX: 1\r\n\r\n",
+		"1a\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\n\r\n",
+		"5\nhello\r\n0\r\n\r\n",
+		"5\r\nhelloXX\r\n0\r\n\r\n",
+		"10000000000000000\r\n",
+		"0\r\n\r\n",
+	} {
+		f.Add([]byte(s), uint64(i))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, seed uint64) {
+		in := append([]byte(chunkedHead), data...)
+		var p Parser
+		whole := feed(t, &p, "GET", [][]byte{in}, true)
+		checkResponse(t, whole, false)
+		split := feed(t, &p, "GET", randomSplit(in, seed), true)
+		if !reflect.DeepEqual(split, whole) {
+			t.Fatalf("split input gave %+v\nwhole input gave %+v", split, whole)
+		}
+		if whole.Err != nil || !whole.Done {
+			return
+		}
+		theirs, err := io.ReadAll(httputil.NewChunkedReader(bytes.NewReader(data)))
+		if err == nil && string(theirs) != whole.Body {
+			t.Fatalf("body %q, net/http decodes %q", whole.Body, theirs)
+		}
+	})
+}

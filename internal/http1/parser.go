@@ -1,0 +1,410 @@
+package http1
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+)
+
+// Limits the parser enforces.
+const (
+	// MaxHeaderBytes bounds each header block, status line and line
+	// endings included.
+	MaxHeaderBytes = 100 << 10
+
+	// MaxTrailerBytes bounds the trailer section after a chunked body.
+	MaxTrailerBytes = 100 << 10
+
+	// MaxChunkLineBytes bounds a chunk-size line, extensions and CRLF
+	// included.
+	MaxChunkLineBytes = 4 << 10
+
+	// MaxInterimResponses bounds the number of 1xx responses that may
+	// precede the final response.
+	MaxInterimResponses = 100
+
+	// maxChunkExcess bounds the bytes of chunk-size lines and extensions
+	// beyond an allowance of 16 bytes plus twice the data of each chunk.
+	maxChunkExcess = 16 << 10
+)
+
+// state is where the parser is in the response. The states follow one
+// another in the order listed, except that stStatus comes back after each
+// interim response, and a body state is chosen by frame.
+type state uint8
+
+const (
+	stStatus     state = iota // expecting a status line
+	stField                   // expecting a field line or the end of the block
+	stResponse                // header complete, EventResponse not yet reported
+	stBodyLength              // Content-Length body, remaining bytes to go
+	stBodyClose               // body delimited by the close of the connection
+	stChunkSize               // expecting a chunk-size line
+	stChunkData               // inside chunk data, remaining bytes to go
+	stChunkEnd                // expecting the CRLF after chunk data
+	stTrailer                 // expecting a trailer line or the final empty line
+	stDoneBody                // response complete, EventDone not yet reported
+	stDone                    // EventDone reported
+)
+
+// evContinue is reported by a step that consumed input without an event to
+// report; Next then runs the next step.
+const evContinue Event = -1
+
+// A Parser reads one HTTP/1.x response at a time from bytes that the caller
+// feeds it. The zero value, after [Parser.Reset], is ready to use; a Parser
+// may be reset and reused for each response on a connection, and then keeps
+// its line buffer.
+//
+// Invariant: body bytes are never copied; the line buffer holds at most one
+// line, and only while that line spans two calls of Next.
+type Parser struct {
+	// Status is the status code of the block being read: of each interim
+	// 1xx response while its lines are reported, then of the final
+	// response.
+	Status int
+
+	// Proto is "HTTP/1.0" or "HTTP/1.1" (an HTTP/1.x response with a
+	// minor version above 1 is read as HTTP/1.1). Set like Status.
+	Proto string
+
+	// Header holds the fields of the final response, with canonical keys,
+	// set at EventResponse. A new map is made for each response, so the
+	// caller may keep it. When the body is read as chunked, any
+	// Content-Length field is removed from it.
+	Header http.Header
+
+	// ContentLength is set at EventResponse: the body length from
+	// Content-Length; 0 for 204 and 304 responses; for a HEAD request the
+	// advertised length; -1 when unknown (chunked, delimited by the close,
+	// or not advertised).
+	ContentLength int64
+
+	// Chunked reports, at EventResponse, that the body is read as chunked.
+	Chunked bool
+
+	// Trailer holds the trailer fields after a chunked body, complete at
+	// EventDone; nil when there were none.
+	Trailer http.Header
+
+	state     state
+	next      state // the body state that follows stResponse
+	head      bool  // the request was HEAD
+	connect   bool  // the request was CONNECT
+	started   bool
+	keepAlive bool
+	inTrailer bool
+	err       error // sticky
+
+	buf     []byte // a line that spans calls of Next
+	bufLine bool   // line is buf: empty buf before reading the next line
+	line    []byte
+	body    []byte
+
+	blockBytes int         // bytes of the current header block or trailer section
+	interim    int         // interim responses skipped
+	hdr        http.Header // fields of the block being read
+	spare      http.Header // an emptied map of an interim block, for reuse
+	lastKey    string      // key of the last field, for obs-fold; "" at block start
+
+	remaining int64 // bytes left in a Content-Length body or a chunk
+	crlf      int   // bytes of the CRLF after chunk data seen so far
+	excess    int64 // chunk overhead beyond the allowance
+}
+
+// Reset prepares p for the response to a request with the given method.
+// Responses to HEAD have no body, nor do 2xx responses to CONNECT: the bytes
+// after such a response's header belong to the tunnel, and KeepAlive then
+// only says that the server did not ask to close. Reset keeps p's internal
+// buffers, so a reused Parser does not allocate for them.
+func (p *Parser) Reset(method string) {
+	buf := p.buf[:0]
+	if cap(buf) > 4<<10 {
+		buf = nil // do not keep a large buffer on an idle connection
+	}
+	spare := p.spare
+	if spare == nil && p.hdr != nil { // never handed out
+		clear(p.hdr)
+		spare = p.hdr
+	}
+	*p = Parser{
+		ContentLength: -1,
+		head:          method == "HEAD",
+		connect:       method == "CONNECT",
+		buf:           buf,
+		spare:         spare,
+	}
+}
+
+// Next consumes a prefix of in and reports one event; n is the number of
+// bytes consumed. The caller advances in by n and calls Next again with the
+// rest, even when the rest is empty, until Next reports [EventNeedMore] (all
+// of in is then consumed) or [EventDone]. After EventDone the bytes left in
+// in are not part of this response.
+//
+// Line and Body stay valid until the next call of Next. After EventDone,
+// Next keeps reporting EventDone and consumes nothing. After an error, every
+// further call returns the same error (ev is then meaningless).
+func (p *Parser) Next(in []byte) (n int, ev Event, err error) {
+	if p.err != nil {
+		return 0, EventNeedMore, p.err
+	}
+	p.line, p.body = nil, nil
+	for {
+		m, ev, err := p.step(in[n:])
+		n += m
+		if n > 0 {
+			p.started = true
+		}
+		if err != nil {
+			p.err = err
+			return n, EventNeedMore, err
+		}
+		if ev != evContinue {
+			return n, ev, nil
+		}
+	}
+}
+
+// step runs one step of the state machine on in.
+func (p *Parser) step(in []byte) (int, Event, error) {
+	switch p.state {
+	case stStatus, stField, stTrailer, stChunkSize:
+		return p.stepLine(in)
+	case stResponse:
+		p.state = p.next
+		return 0, EventResponse, nil
+	case stBodyLength, stChunkData:
+		if len(in) == 0 {
+			return 0, EventNeedMore, nil
+		}
+		n := len(in)
+		if int64(n) > p.remaining {
+			n = int(p.remaining)
+		}
+		p.remaining -= int64(n)
+		if p.remaining == 0 {
+			if p.state == stChunkData {
+				p.state = stChunkEnd
+			} else {
+				p.state = stDoneBody
+			}
+		}
+		p.body = in[:n]
+		return n, EventBody, nil
+	case stBodyClose:
+		if len(in) == 0 {
+			return 0, EventNeedMore, nil
+		}
+		p.body = in
+		return len(in), EventBody, nil
+	case stChunkEnd:
+		return p.stepChunkEnd(in)
+	case stDoneBody:
+		p.state = stDone
+		return 0, EventDone, nil
+	}
+	return 0, EventDone, nil // stDone
+}
+
+// stepLine reads one line, from in or completing the buffered part, and
+// hands it to handleLine. A line without its LF yet is buffered.
+func (p *Parser) stepLine(in []byte) (int, Event, error) {
+	if p.bufLine {
+		p.buf = p.buf[:0]
+		p.bufLine = false
+	}
+	limit := p.lineLimit()
+	i := bytes.IndexByte(in, '\n')
+	if i < 0 {
+		if len(p.buf)+len(in) > limit {
+			return len(in), 0, p.tooLarge()
+		}
+		p.buf = append(p.buf, in...)
+		if p.state == stStatus && !statusPrefixOK(p.buf) {
+			return len(in), 0, fmt.Errorf("http1: response does not start with a status line: %w", ErrWeirdReply)
+		}
+		return len(in), EventNeedMore, nil
+	}
+	n := i + 1
+	line := in[:n]
+	if len(p.buf)+n > limit {
+		return n, 0, p.tooLarge()
+	}
+	if len(p.buf) > 0 {
+		p.buf = append(p.buf, line...)
+		line = p.buf
+		p.bufLine = true
+	}
+	ev, err := p.handleLine(line)
+	return n, ev, err
+}
+
+// lineLimit is how many more bytes the line being read may take.
+func (p *Parser) lineLimit() int {
+	switch p.state {
+	case stChunkSize:
+		return MaxChunkLineBytes
+	case stTrailer:
+		return MaxTrailerBytes - p.blockBytes
+	}
+	return MaxHeaderBytes - p.blockBytes
+}
+
+func (p *Parser) tooLarge() error {
+	switch p.state {
+	case stChunkSize:
+		return fmt.Errorf("http1: chunk-size line longer than %d bytes: %w", MaxChunkLineBytes, ErrBadChunk)
+	case stTrailer:
+		return fmt.Errorf("http1: trailer section larger than %d bytes: %w", MaxTrailerBytes, ErrHeaderTooLarge)
+	}
+	return fmt.Errorf("http1: header section larger than %d bytes: %w", MaxHeaderBytes, ErrHeaderTooLarge)
+}
+
+// handleLine processes one complete line, LF included.
+func (p *Parser) handleLine(line []byte) (Event, error) {
+	content := line[:len(line)-1]
+	crlf := len(content) > 0 && content[len(content)-1] == '\r'
+	if crlf {
+		content = content[:len(content)-1]
+	}
+	if p.state == stChunkSize {
+		return p.chunkSizeLine(line, content, crlf)
+	}
+	if bytes.IndexByte(content, '\r') >= 0 {
+		return 0, fmt.Errorf("http1: CR not followed by LF in header line: %w", ErrWeirdReply)
+	}
+	p.blockBytes += len(line)
+	p.line = line
+	p.inTrailer = p.state == stTrailer
+	switch p.state {
+	case stStatus:
+		return p.statusLine(content)
+	case stField:
+		if len(content) == 0 {
+			return p.endBlock()
+		}
+		return EventHeaderLine, p.fieldLine(p.hdr, content)
+	}
+	// stTrailer
+	if len(content) == 0 {
+		p.state = stDoneBody
+		return EventHeaderLine, nil
+	}
+	if p.Trailer == nil {
+		p.Trailer = make(http.Header)
+	}
+	return EventHeaderLine, p.fieldLine(p.Trailer, content)
+}
+
+// statusLine starts a header block.
+func (p *Parser) statusLine(content []byte) (Event, error) {
+	status, proto, err := parseStatusLine(content)
+	if err != nil {
+		return 0, err
+	}
+	if status == http.StatusSwitchingProtocols {
+		return 0, fmt.Errorf("http1: unrequested 101 Switching Protocols: %w", ErrWeirdReply)
+	}
+	p.Status, p.Proto = status, proto
+	p.hdr = p.spare
+	if p.hdr == nil {
+		p.hdr = make(http.Header)
+	}
+	p.spare = nil
+	p.lastKey = ""
+	p.state = stField
+	return EventHeaderLine, nil
+}
+
+// fieldLine adds a field line, or an obs-fold continuation, to h.
+func (p *Parser) fieldLine(h http.Header, content []byte) error {
+	if isOWS(content[0]) {
+		if p.lastKey == "" {
+			return fmt.Errorf("http1: whitespace before the first field line: %w", ErrWeirdReply)
+		}
+		return foldField(h, p.lastKey, content)
+	}
+	key, err := addField(h, content)
+	p.lastKey = key
+	return err
+}
+
+// endBlock handles the empty line that ends a header block.
+func (p *Parser) endBlock() (Event, error) {
+	if p.Status < 200 {
+		p.interim++
+		if p.interim > MaxInterimResponses {
+			return 0, fmt.Errorf("http1: more than %d interim responses: %w", MaxInterimResponses, ErrHeaderTooLarge)
+		}
+		clear(p.hdr)
+		p.spare, p.hdr = p.hdr, nil
+		p.blockBytes = 0
+		p.state = stStatus
+		return EventHeaderLine, nil
+	}
+	if err := p.frame(); err != nil {
+		return 0, err
+	}
+	p.Header, p.hdr = p.hdr, nil
+	p.state = stResponse
+	return EventHeaderLine, nil
+}
+
+// EOF tells p that the peer closed the connection. It reports EventDone if
+// the response is complete or its body is delimited by the close (the
+// connection is then not reusable). Otherwise it returns ErrNoResponse if not
+// a byte of the response arrived, ErrTruncatedHeader if the header section
+// was incomplete, or ErrUnexpectedEOF if the body was cut short.
+// Call EOF after Next reported EventNeedMore.
+func (p *Parser) EOF() (Event, error) {
+	if p.err != nil {
+		return EventNeedMore, p.err
+	}
+	st := p.state
+	if st == stResponse {
+		st = p.next
+	}
+	var err error
+	switch st {
+	case stBodyClose, stDoneBody, stDone:
+		p.state = stDone
+		p.keepAlive = false
+		return EventDone, nil
+	case stStatus:
+		if !p.started {
+			err = ErrNoResponse
+		} else {
+			err = fmt.Errorf("http1: closed before the end of the status line: %w", ErrTruncatedHeader)
+		}
+	case stField:
+		err = fmt.Errorf("http1: closed inside the header section: %w", ErrTruncatedHeader)
+	case stBodyLength:
+		err = fmt.Errorf("http1: closed with %d body bytes missing: %w", p.remaining, ErrUnexpectedEOF)
+	case stTrailer:
+		err = fmt.Errorf("http1: closed inside the trailer section: %w", ErrUnexpectedEOF)
+	default:
+		err = fmt.Errorf("http1: closed inside the chunked body: %w", ErrUnexpectedEOF)
+	}
+	p.err = err
+	return EventNeedMore, err
+}
+
+// Line returns the raw line reported by the last EventHeaderLine, line
+// ending included. It is valid until the next call of Next.
+func (p *Parser) Line() []byte { return p.line }
+
+// Body returns the body bytes reported by the last EventBody, a sub-slice of
+// the input given to Next. It is valid until the next call of Next.
+func (p *Parser) Body() []byte { return p.body }
+
+// InTrailer reports whether the last EventHeaderLine was a trailer line, or
+// the empty line that ends a chunked body.
+func (p *Parser) InTrailer() bool { return p.inTrailer }
+
+// KeepAlive reports, after EventDone, whether the connection can carry
+// another request. It is false before EventDone.
+func (p *Parser) KeepAlive() bool { return p.state == stDone && p.keepAlive }
+
+// Started reports whether at least one byte of the response was consumed.
+func (p *Parser) Started() bool { return p.started }
