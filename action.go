@@ -1,0 +1,181 @@
+package xfer
+
+import (
+	"github.com/xfer-go/xfer/internal/http1"
+)
+
+// state is where a transfer stands in its life; run takes it one step at a time.
+type state uint8
+
+const (
+	stInit       state = iota // parse the URL, build the request, look up the host
+	stResolving               // waiting for the resolver
+	stConnect                 // take an idle connection or start a new one
+	stConnecting              // waiting for the TCP connect to finish
+	stSend                    // writing the request
+	stRecv                    // reading the response
+	stDone                    // finished; a message is queued
+)
+
+// transfer is the engine's state for one Easy while it is added. It lives inside the Easy,
+// so adding a transfer allocates little.
+type transfer struct {
+	e     *Easy
+	state state
+	done  bool
+	node  timerNode
+	exp   [numExpire]int64
+	start int64 // engine clock at Add
+
+	target  target          // what the URL names
+	addrs   []addrCandidate // where the host may be reached, in the order to try
+	next    int             // the next address to try
+	lastErr error           // why the last address failed
+	query   resolverQuery   // the resolver lookup in flight
+	conn    *conn           // the connection in use
+
+	out    []byte // request bytes not yet written
+	outOff int
+	body   bodyState
+	parser http1.Parser
+
+	held     []byte // response bytes read while receiving was paused, not yet parsed
+	heldBody []byte // body bytes Write refused with ErrPause, delivered first on unpause
+
+	info   Info
+	msg    *Message
+	msgIdx int
+}
+
+// SocketAction tells the Multi what the loop saw on fd (or, with SocketTimeout, that the
+// timer fired). It runs the transfers that own fd, then every transfer whose expiry has
+// passed, announces what changed through the callbacks, and returns how many transfers are
+// still running. An fd the Multi does not hold is ignored.
+func (m *Multi) SocketAction(fd int, ev Event) (running int, err error) {
+	if err := m.enter(); err != nil {
+		return m.running, err
+	}
+	if m.dead != nil {
+		m.abortAll()
+	}
+	if fd == SocketTimeout {
+		m.timerSet = false // the application's timer fired: announce the next one anew
+	} else if ent := m.socks.get(fd); ent != nil {
+		m.dispatch(ent, ev)
+	}
+	m.runDue(m.now())
+	err = m.leave()
+	return m.running, err
+}
+
+// dispatch runs the owner of a ready socket.
+func (m *Multi) dispatch(ent *sockEntry, ev Event) {
+	switch {
+	case ent.res:
+		m.resolverEvent(ent.fd, ev)
+	case ent.conn.t != nil:
+		m.run(ent.conn.t)
+	default:
+		m.idleEvent(ent.conn)
+	}
+}
+
+// run takes t through as many steps as it can make now, then records what its connection
+// must be watched for.
+func (m *Multi) run(t *transfer) {
+	for !t.done {
+		var more bool
+		switch t.state {
+		case stInit:
+			more = m.stepInit(t)
+		case stConnect:
+			more = m.stepConnect(t)
+		case stConnecting:
+			more = m.stepConnecting(t)
+		case stSend:
+			more = m.stepSend(t)
+		case stRecv:
+			more = m.stepRecv(t)
+		}
+		if !more {
+			break
+		}
+	}
+	if !t.done && t.conn != nil {
+		m.setWant(t.conn.ent, t.interest())
+	}
+}
+
+// interest is what t's connection must be watched for in t's state.
+func (t *transfer) interest() Poll {
+	switch t.state {
+	case stConnecting:
+		return PollOut
+	case stSend:
+		if t.e.pause&PauseSend != 0 || t.body.waiting {
+			return 0
+		}
+		return PollOut
+	case stRecv:
+		if t.e.pause&PauseRecv != 0 {
+			return 0
+		}
+		return PollIn
+	}
+	return 0
+}
+
+// phase names what a connect timeout interrupted.
+func (t *transfer) phase() string {
+	if t.state <= stResolving {
+		return "resolving"
+	}
+	return "connection"
+}
+
+// abortAll ends every running transfer of a dead Multi with ErrAbortedByCallback.
+func (m *Multi) abortAll() {
+	for _, e := range m.handles {
+		if !e.x.done {
+			m.fail(&e.x, ErrAbortedByCallback, m.dead)
+		}
+	}
+}
+
+// fail ends t with code and cause.
+func (m *Multi) fail(t *transfer, code Code, cause error) {
+	m.finish(t, newError(code, t.e.URL, cause))
+}
+
+// finish ends t: its timers are cleared, its connection goes back to the cache or is
+// closed, and a message is queued.
+func (m *Multi) finish(t *transfer, err error) {
+	if t.done {
+		return
+	}
+	reuse := err == nil
+	m.stopTransfer(t)
+	_ = reuse
+	t.info.Total = m.since(t)
+	m.running--
+	m.queueMessage(t, err)
+}
+
+// stopTransfer ends t without a message: used by finish, Remove and Close.
+func (m *Multi) stopTransfer(t *transfer) {
+	t.done = true
+	t.state = stDone
+	m.clearAllExpire(t)
+	m.cancelLookup(t)
+	if c := t.conn; c != nil {
+		t.conn = nil
+		c.t = nil
+		if c.reusable {
+			m.releaseConn(c)
+		} else {
+			m.closeConn(c)
+		}
+	}
+	t.out, t.held, t.heldBody = nil, nil, nil
+	t.body = bodyState{}
+}

@@ -1,0 +1,164 @@
+package xfer
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"net/http"
+	"net/netip"
+	"time"
+)
+
+// Easy is one transfer: a request and what to do with its reply. Set its fields, then add
+// it to a Multi (or call Perform). While it is added its fields must not change; after it
+// finished and was removed, it may be changed and added again, and runs afresh.
+type Easy struct {
+	URL    string
+	Method string      // "": GET, or POST when Body != nil
+	Header http.Header // extra request headers
+
+	// Request body. Read must not block; it may return ErrPause. The size is BodySize when
+	// > 0, the length of a *bytes.Reader, *bytes.Buffer or *strings.Reader, else unknown
+	// (sent chunked).
+	Body     io.Reader
+	BodySize int64
+
+	// Response body sink; nil discards. Returning ErrPause pauses receiving (the same bytes
+	// are delivered again after unpause). A short count or other error ends the transfer
+	// with ErrWriteError.
+	Write func(p []byte) (int, error)
+	// Every raw response header line as received, CRLF included: the status line, each field,
+	// and the empty line that ends each header block, for every response (1xx, redirects),
+	// and trailer lines after a chunked body. An error ends the transfer with ErrWriteError.
+	HeaderLine func(line []byte) error
+	// Called at least once a second while the transfer runs; an error aborts it with
+	// ErrAbortedByCallback.
+	Progress func(p Progress) error
+
+	Timeout        time.Duration // the whole transfer; 0: none
+	ConnectTimeout time.Duration // 0: 300 s
+	LowSpeedLimit  int64         // bytes per second ...
+	LowSpeedTime   time.Duration // ... for this long: ErrOperationTimedOut
+	MaxRecvSpeed   int64         // bytes per second; 0: unlimited
+	MaxSendSpeed   int64
+	BufferSize     int // most bytes taken from the socket per read; 0: 64 KiB; 1024..1 MiB
+
+	FollowLocation bool
+	MaxRedirs      int  // 0: 30
+	FailOnError    bool // status >= 400 ends with ErrHTTPReturnedError
+
+	Resolve      []string    // "host:port:addr[,addr...]" entries, as curl's --resolve
+	LocalAddr    string      // numeric IP to bind before connecting
+	TLSConfig    *tls.Config // nil: system roots, verification on
+	ForbidReuse  bool
+	FreshConnect bool
+
+	Private any // for the application; never touched by the library
+
+	m     *Multi // the Multi it is added to
+	idx   int    // its index in m.handles
+	pause PauseDir
+	x     transfer
+}
+
+// NewEasy returns an Easy for a GET of url.
+func NewEasy(url string) *Easy { return &Easy{URL: url} }
+
+// PauseDir says which directions of a transfer are paused; it is passed to Easy.Pause.
+type PauseDir int
+
+// The values of PauseDir.
+const (
+	PauseCont PauseDir = 0 // nothing paused
+	PauseRecv PauseDir = 1 // receiving paused
+	PauseSend PauseDir = 4 // sending paused
+	PauseAll  PauseDir = 5 // both paused
+)
+
+// Progress is what a transfer reports to its Progress callback.
+type Progress struct {
+	DownloadTotal, Downloaded, UploadTotal, Uploaded int64 // totals: -1 unknown
+}
+
+// Info describes a transfer: the final response and the connection it used, with timings.
+type Info struct {
+	Status        int
+	Proto         string      // "HTTP/1.1"
+	Header        http.Header // of the final response
+	Trailer       http.Header
+	EffectiveURL  string
+	RedirectCount int
+	NumConnects   int // connections this transfer opened (0 when it reused one)
+	LocalAddr     netip.AddrPort
+	RemoteAddr    netip.AddrPort
+	Downloaded    int64 // body bytes
+	Uploaded      int64
+	ContentLength int64 // -1: unknown
+	// Time from the start to each point, as curl's CURLINFO_*_TIME.
+	NameLookup, Connect, AppConnect, PreTransfer, StartTransfer, Total time.Duration
+}
+
+// Info returns what is known of the transfer so far; after it finished, all of it.
+func (e *Easy) Info() Info { return e.x.info }
+
+// Pause sets which directions of the transfer are paused (the new full state). A paused
+// direction's socket interest is withdrawn. On unpause the bytes refused with ErrPause are
+// delivered again first, and the loop is asked (timer 0) to run the transfer. Pause may be
+// called from inside the transfer's callbacks.
+func (e *Easy) Pause(dir PauseDir) error {
+	old := e.pause
+	e.pause = dir & PauseAll
+	m := e.m
+	if m == nil || m.closed || e.x.done {
+		return nil
+	}
+	m.pauseChanged(&e.x, old)
+	if m.busy {
+		return nil // announced when the running API call ends
+	}
+	m.busy = true
+	return m.leave()
+}
+
+// Perform runs the transfer to its end and returns nil or an *Error. It drives the same
+// engine as a Multi, with a private one and Poll; ctx ends it early, with an *Error that
+// wraps ctx.Err(). The Easy must not be added to a Multi.
+func (e *Easy) Perform(ctx context.Context) error {
+	if e.m != nil {
+		return ErrAddedAlready
+	}
+	m, err := NewMulti(MultiOptions{})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.Add(e); err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() { m.Wakeup() })
+	defer stop()
+	for {
+		running, err := m.Perform()
+		if err != nil {
+			return err
+		}
+		if running == 0 {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			code := ErrAbortedByCallback
+			if err == context.DeadlineExceeded {
+				code = ErrOperationTimedOut
+			}
+			return newError(code, e.URL, err)
+		}
+		if _, err := m.Poll(time.Minute, nil); err != nil {
+			return err
+		}
+	}
+	msg, _ := m.InfoRead()
+	if msg == nil {
+		return nil
+	}
+	return msg.Err
+}

@@ -1,0 +1,141 @@
+// Package sock holds the non-blocking socket system calls the engine makes on raw fds:
+// opening a TCP connection, checking its outcome, reading, writing and closing. Nothing here
+// blocks and nothing uses the net package's poller.
+package sock
+
+import (
+	"errors"
+	"net/netip"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrInProgress reports that a connect was started and will finish later: wait for the
+// socket to become writable, then call Connected.
+var ErrInProgress = errors.New("sock: connect in progress")
+
+// Dial opens a non-blocking, close-on-exec TCP socket to addr and starts connecting. It
+// returns the fd with a nil error when the connection completed at once, with ErrInProgress
+// when it will complete later, and -1 with the cause otherwise. When local is valid the
+// socket is bound to it first.
+func Dial(addr netip.AddrPort, local netip.Addr) (int, error) {
+	family := unix.AF_INET
+	if addr.Addr().Is6() && !addr.Addr().Is4In6() {
+		family = unix.AF_INET6
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	if err != nil {
+		return -1, err
+	}
+	// Small requests and replies must not wait for Nagle's algorithm.
+	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	if local.IsValid() {
+		if err := unix.Bind(fd, sockaddr(netip.AddrPortFrom(local, 0), family)); err != nil {
+			unix.Close(fd)
+			return -1, err
+		}
+	}
+	switch err := unix.Connect(fd, sockaddr(addr, family)); err {
+	case nil:
+		return fd, nil
+	case unix.EINPROGRESS, unix.EINTR:
+		return fd, ErrInProgress
+	default:
+		unix.Close(fd)
+		return -1, err
+	}
+}
+
+// Connected reports the outcome of a connect started by Dial: nil once the connection is
+// established, ErrInProgress while it is still being made, or the reason it failed.
+func Connected(fd int) error {
+	soerr, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err != nil {
+		return err
+	}
+	if soerr != 0 {
+		return unix.Errno(soerr)
+	}
+	if _, err := unix.Getpeername(fd); err != nil {
+		if err == unix.ENOTCONN {
+			return ErrInProgress
+		}
+		return err
+	}
+	return nil
+}
+
+// Addrs returns the local and remote addresses of a connected socket.
+func Addrs(fd int) (local, remote netip.AddrPort) {
+	if sa, err := unix.Getsockname(fd); err == nil {
+		local = addrPort(sa)
+	}
+	if sa, err := unix.Getpeername(fd); err == nil {
+		remote = addrPort(sa)
+	}
+	return local, remote
+}
+
+// Alive reports whether an idle connection can still carry a request: the peer has not
+// closed it and has sent nothing unasked. It reads nothing.
+func Alive(fd int) bool {
+	var b [1]byte
+	n, _, err := unix.Recvfrom(fd, b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	return n < 0 && err == unix.EAGAIN
+}
+
+// Read reads into p. It returns n > 0 for data, 0 with a nil error at end of stream, and
+// unix.EAGAIN when nothing is there yet.
+func Read(fd int, p []byte) (int, error) {
+	for {
+		n, err := unix.Read(fd, p)
+		if err == unix.EINTR {
+			continue
+		}
+		if n < 0 {
+			n = 0
+		}
+		return n, err
+	}
+}
+
+// Write writes as much of p as the socket takes now. It returns unix.EAGAIN when it took
+// nothing.
+func Write(fd int, p []byte) (int, error) {
+	for {
+		n, err := unix.Write(fd, p)
+		if err == unix.EINTR {
+			continue
+		}
+		if n < 0 {
+			n = 0
+		}
+		return n, err
+	}
+}
+
+// Close closes fd.
+func Close(fd int) error { return unix.Close(fd) }
+
+func sockaddr(ap netip.AddrPort, family int) unix.Sockaddr {
+	if family == unix.AF_INET {
+		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().Unmap().As4()}
+	}
+	sa := &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
+	if z := ap.Addr().Zone(); z != "" {
+		if id, err := zoneIndex(z); err == nil {
+			sa.ZoneId = id
+		}
+	}
+	return sa
+}
+
+func addrPort(sa unix.Sockaddr) netip.AddrPort {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *unix.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
+	}
+	return netip.AddrPort{}
+}

@@ -1,0 +1,184 @@
+package xfer
+
+import (
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// epollLoop is an application event loop built on epoll, the way hiperfifo drives a Multi:
+// the socket callback edits the epoll set, the timer callback sets a deadline, and the loop
+// calls SocketAction for each event and for the timer. It records every callback.
+type epollLoop struct {
+	t  testing.TB
+	m  *Multi
+	ep int
+
+	watched  map[int]Poll   // what the socket callback asked for, per fd
+	calls    map[int][]Poll // every socket callback, per fd
+	maxWatch int            // most fds watched at once
+	timers   []time.Duration
+	deadline time.Time
+	armed    bool
+	done     map[*Easy]error
+	ndone    int
+	actions  int
+
+	// Hooks for tests; nil: none.
+	onSocket func(fd int, what Poll, data any) error
+	onTimer  func(d time.Duration) error
+	onDone   func(e *Easy, err error)
+}
+
+// newEpollLoop returns a loop and its Multi, both closed when the test ends.
+func newEpollLoop(t testing.TB, opts MultiOptions) *epollLoop {
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &epollLoop{t: t, ep: ep, watched: map[int]Poll{}, calls: map[int][]Poll{}, done: map[*Easy]error{}}
+	opts.Socket = l.socket
+	opts.Timer = l.timer
+	m, err := NewMulti(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.m = m
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		if len(l.watched) != 0 {
+			t.Errorf("after Close, still watched: %v", l.watched)
+		}
+		unix.Close(ep)
+	})
+	return l
+}
+
+func (l *epollLoop) socket(fd int, what Poll, data any) error {
+	l.calls[fd] = append(l.calls[fd], what)
+	if what == PollRemove {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			l.t.Errorf("PollRemove for fd %d arrived after it was closed: %v", fd, err)
+		}
+		if _, ok := l.watched[fd]; !ok {
+			l.t.Errorf("PollRemove for fd %d that was never announced", fd)
+		}
+		delete(l.watched, fd)
+		unix.EpollCtl(l.ep, unix.EPOLL_CTL_DEL, fd, nil)
+	} else {
+		var events uint32
+		if what&PollIn != 0 {
+			events |= unix.EPOLLIN
+		}
+		if what&PollOut != 0 {
+			events |= unix.EPOLLOUT
+		}
+		ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
+		op := unix.EPOLL_CTL_MOD
+		if _, ok := l.watched[fd]; !ok {
+			op = unix.EPOLL_CTL_ADD
+		}
+		if err := unix.EpollCtl(l.ep, op, fd, &ev); err != nil {
+			l.t.Errorf("epoll_ctl(%d, fd %d): %v", op, fd, err)
+		}
+		if old, ok := l.watched[fd]; ok && old == what {
+			l.t.Errorf("socket callback for fd %d repeats %v", fd, what)
+		}
+		l.watched[fd] = what
+		l.maxWatch = max(l.maxWatch, len(l.watched))
+	}
+	if l.onSocket != nil {
+		return l.onSocket(fd, what, data)
+	}
+	return nil
+}
+
+func (l *epollLoop) timer(d time.Duration) error {
+	l.timers = append(l.timers, d)
+	if d < 0 {
+		l.armed = false
+	} else {
+		l.armed, l.deadline = true, time.Now().Add(d)
+	}
+	if l.onTimer != nil {
+		return l.onTimer(d)
+	}
+	return nil
+}
+
+// step waits for at most max and handles what happened.
+func (l *epollLoop) step(limit time.Duration) {
+	wait := limit
+	if l.armed {
+		wait = max(0, min(wait, time.Until(l.deadline)))
+	}
+	events := make([]unix.EpollEvent, 128)
+	n, err := unix.EpollWait(l.ep, events, pollMs(wait))
+	if err != nil && err != unix.EINTR {
+		l.t.Fatal(err)
+	}
+	for _, ev := range events[:max(n, 0)] {
+		var what Event
+		if ev.Events&(unix.EPOLLIN|unix.EPOLLHUP) != 0 {
+			what |= EventIn
+		}
+		if ev.Events&unix.EPOLLOUT != 0 {
+			what |= EventOut
+		}
+		if ev.Events&unix.EPOLLERR != 0 {
+			what |= EventErr
+		}
+		l.actions++
+		if _, err := l.m.SocketAction(int(ev.Fd), what); err != nil {
+			l.t.Fatalf("SocketAction: %v", err)
+		}
+	}
+	if l.armed && !time.Now().Before(l.deadline) {
+		l.armed = false
+		l.actions++
+		if _, err := l.m.SocketAction(SocketTimeout, 0); err != nil {
+			l.t.Fatalf("SocketAction(timeout): %v", err)
+		}
+	}
+	l.drain()
+}
+
+// drain reads the finished transfers' messages.
+func (l *epollLoop) drain() {
+	for {
+		msg, _ := l.m.InfoRead()
+		if msg == nil {
+			return
+		}
+		if _, dup := l.done[msg.Easy]; dup {
+			l.t.Errorf("second message for %s", msg.Easy.URL)
+		}
+		l.done[msg.Easy] = msg.Err
+		l.ndone++
+		if l.onDone != nil {
+			l.onDone(msg.Easy, msg.Err)
+		}
+	}
+}
+
+// run drives the loop until n transfers finished, or fails the test after limit.
+func (l *epollLoop) run(n int, limit time.Duration) {
+	end := time.Now().Add(limit)
+	for l.ndone < n {
+		if time.Now().After(end) {
+			l.t.Fatalf("only %d of %d transfers finished within %v", l.ndone, n, limit)
+		}
+		l.step(100 * time.Millisecond)
+	}
+}
+
+// runFor drives the loop for d.
+func (l *epollLoop) runFor(d time.Duration) {
+	end := time.Now().Add(d)
+	for time.Now().Before(end) {
+		l.step(time.Until(end))
+	}
+}

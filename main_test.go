@@ -1,0 +1,179 @@
+package xfer
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain either runs the tests or, when asked through the environment, serves the test
+// handler from a child process (so the client's goroutine and fd counts are its own).
+func TestMain(m *testing.M) {
+	if os.Getenv("XFER_TEST_SERVER") == "1" {
+		serveChild()
+		return
+	}
+	// Start the runtime's network poller now, so its fds are part of every baseline.
+	if ln, err := net.Listen("tcp", "127.0.0.1:0"); err == nil {
+		ln.Close()
+	}
+	os.Exit(m.Run())
+}
+
+// blob is the content every test body is cut from.
+var blob = func() []byte {
+	b := make([]byte, 2<<20)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}()
+
+// bodyFor returns the body the test handler serves for size and seed.
+func bodyFor(size, seed int) []byte {
+	off := seed % (len(blob) - size + 1)
+	return blob[off : off+size]
+}
+
+func sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// testHandler serves /body?size=N&seed=S&framing=cl|chunked|close and a few special paths.
+func testHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/body", func(w http.ResponseWriter, r *http.Request) {
+		size, _ := strconv.Atoi(r.URL.Query().Get("size"))
+		seed, _ := strconv.Atoi(r.URL.Query().Get("seed"))
+		body := bodyFor(size, seed)
+		switch r.URL.Query().Get("framing") {
+		case "chunked":
+			for len(body) > 0 {
+				n := min(len(body), 7000)
+				w.Write(body[:n])
+				w.(http.Flusher).Flush()
+				body = body[n:]
+			}
+		case "close":
+			conn, bw, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			bw.WriteString("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+			bw.Write(body)
+			bw.Flush()
+		default:
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.Write(body)
+		}
+	})
+	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("X-Method", r.Method)
+		w.Header().Set("X-Te", strings.Join(r.TransferEncoding, ","))
+		w.Header().Set("X-Len", strconv.FormatInt(r.ContentLength, 10))
+		w.Write(b)
+	})
+	mux.HandleFunc("/stall", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	return mux
+}
+
+// newServer starts the test handler in this process, closed when the test ends.
+func newServer(t testing.TB) *httptest.Server {
+	srv := httptest.NewServer(testHandler())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// serveChild runs the test handler and prints its address, until stdin closes.
+func serveChild() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
+	fmt.Println(ln.Addr().String())
+	go http.Serve(ln, testHandler())
+	io.Copy(io.Discard, os.Stdin)
+}
+
+// newChildServer starts the test handler in a child process and returns its base URL.
+func newChildServer(t testing.TB) string {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "XFER_TEST_SERVER=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || strings.HasPrefix(line, "error") {
+		t.Fatalf("child server: %q %v", line, err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	return "http://" + strings.TrimSpace(line)
+}
+
+// countFds counts this process's open fds.
+func countFds(t testing.TB) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// checkLeaks makes the test fail if it leaves an fd or a goroutine behind. Call it first,
+// so its check runs after every other cleanup.
+func checkLeaks(t testing.TB) {
+	before := countFds(t)
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() {
+		if t.Failed() {
+			return
+		}
+		goleak.VerifyNone(t, ignore)
+		var after int
+		for i := 0; i < 100; i++ { // servers close their side asynchronously
+			if after = countFds(t); after <= before {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Errorf("fd leak: %d open before, %d after", before, after)
+	})
+}

@@ -1,0 +1,329 @@
+package xfer
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/xfer-go/xfer/internal/conncache"
+	"github.com/xfer-go/xfer/resolver"
+)
+
+// Poll is what the application must watch a socket for. It is passed to SocketFunc.
+type Poll int
+
+// The values of Poll.
+const (
+	PollIn     Poll = 1 // readable
+	PollOut    Poll = 2 // writable
+	PollInOut  Poll = 3 // both
+	PollRemove Poll = 4 // stop watching; delivered BEFORE the library closes the fd
+)
+
+// Event is what the application's loop saw on a socket. It is passed to SocketAction and is
+// a bitmask.
+type Event int
+
+// The bits of Event.
+const (
+	EventIn  Event = 1
+	EventOut Event = 2
+	EventErr Event = 4
+)
+
+// SocketTimeout is the fd value that tells SocketAction "the timer fired".
+const SocketTimeout = -1
+
+// SocketFunc is called only when what the library wants for fd changes. sockData is what
+// Multi.Assign stored for fd (nil until then, and nil again after a PollRemove). A non-nil
+// error aborts the calling API function, which returns an error wrapping it; the Multi is
+// then dead: no timer callback is made any more, Add fails, and the next call that drives
+// the Multi ends every transfer with ErrAbortedByCallback. Removing every transfer revives it.
+type SocketFunc func(fd int, what Poll, sockData any) error
+
+// TimerFunc is called only when the earliest expiry changes. The timer it sets is one-shot:
+// after the application calls SocketAction(SocketTimeout, 0), the library announces the
+// next expiry again even if it did not change (a timer that fired early is re-armed).
+// timeout < 0: delete the timer. timeout == 0: call SocketAction(SocketTimeout, 0) as soon
+// as possible, but not from inside this callback. A positive timeout is rounded up to whole
+// milliseconds. A non-nil error is treated as SocketFunc's is.
+type TimerFunc func(timeout time.Duration) error
+
+// MultiOptions configures a Multi. The zero value is a Multi meant to be driven with
+// Perform, Wait or Poll.
+type MultiOptions struct {
+	Socket              SocketFunc
+	Timer               TimerFunc
+	MaxConnects         int                // idle connections kept for reuse; 0: 4 x transfers added
+	MaxHostConnections  int                // per host:port; 0: unlimited; excess transfers wait
+	MaxTotalConnections int                // 0: unlimited; excess transfers wait
+	Resolver            *resolver.Resolver // nil: one configured from the system
+}
+
+// Message reports a finished transfer; InfoRead returns them in the order transfers finished.
+type Message struct {
+	Easy *Easy
+	Err  error // nil: the transfer succeeded; else an *Error
+}
+
+// Multi drives many transfers from one goroutine: the application's event loop. It is not
+// safe for concurrent use; only Wakeup may be called from another goroutine.
+type Multi struct {
+	opts MultiOptions
+	base time.Time // the origin of the engine's clock
+
+	socks   sockHash
+	changed []*sockEntry // entries whose interest may differ from what was announced
+	timers  timerQueue
+	due     []*timerNode // scratch for the timer sweep
+
+	handles []*Easy
+	running int
+	msgs    []*Message // finished transfers, oldest first; nil entries were removed
+	msgHead int
+	nmsgs   int
+
+	idle   conncache.Cache[*conn]
+	nconns int
+
+	buf []byte // the one read buffer, shared by every transfer
+
+	busy      bool // inside an API call
+	inCB      int  // inside a callback
+	closed    bool
+	dead      error // the first callback error; the Multi is dead while it is set
+	callErr   error // a callback error to return from the current API call
+	timerSet  bool  // an expiry was announced to TimerFunc
+	timerWhen int64 // ... and this is its time
+
+	res      *resolver.Resolver
+	resOwned bool // res was made here and is closed by Close
+	resNode  timerNode
+
+	poller poller // Wait, Poll and Wakeup
+}
+
+// NewMulti returns a Multi with opts.
+func NewMulti(opts MultiOptions) (*Multi, error) {
+	if opts.MaxConnects < 0 || opts.MaxHostConnections < 0 || opts.MaxTotalConnections < 0 {
+		return nil, errors.New("xfer: negative connection limit")
+	}
+	m := &Multi{opts: opts, base: time.Now(), res: opts.Resolver}
+	m.timers.init()
+	m.resNode.res = true
+	if err := m.poller.init(m); err != nil {
+		return nil, fmt.Errorf("xfer: wakeup: %w", err)
+	}
+	if m.res != nil {
+		m.attachResolver()
+	}
+	return m, nil
+}
+
+// now is the engine's clock: nanoseconds since the Multi was made, never 0.
+func (m *Multi) now() int64 { return int64(time.Since(m.base)) + 1 }
+
+// enter guards an API call: it refuses calls from callbacks, nested calls and calls on a
+// closed Multi.
+func (m *Multi) enter() error {
+	if m.inCB > 0 || m.busy {
+		return ErrRecursiveAPICall
+	}
+	if m.closed {
+		return ErrMultiClosed
+	}
+	m.busy = true
+	return nil
+}
+
+// leave ends an API call: it announces socket and timer changes and returns the error of a
+// callback that failed during the call.
+func (m *Multi) leave() error {
+	m.flushSockets()
+	m.updateTimer()
+	m.busy = false
+	err := m.callErr
+	m.callErr = nil
+	return err
+}
+
+// callbackFailed records a failed socket or timer callback: the Multi is dead from now on.
+func (m *Multi) callbackFailed(which string, err error) {
+	err = fmt.Errorf("xfer: %s callback: %w", which, err)
+	if m.dead == nil {
+		m.dead = err
+	}
+	if m.callErr == nil {
+		m.callErr = err
+	}
+}
+
+// Add starts e's transfer. The timer callback is asked for a timeout of 0 before Add returns,
+// so the loop's next SocketAction(SocketTimeout, 0) starts it.
+func (m *Multi) Add(e *Easy) error {
+	if e == nil {
+		return ErrBadEasyHandle
+	}
+	if err := m.enter(); err != nil {
+		return err
+	}
+	if e.m != nil {
+		m.busy = false
+		return ErrAddedAlready
+	}
+	if m.dead != nil {
+		m.busy = false
+		return m.dead
+	}
+	e.m = m
+	e.idx = len(m.handles)
+	m.handles = append(m.handles, e)
+	m.running++
+	m.startTransfer(e)
+	return m.leave()
+}
+
+// Remove takes e out of the Multi. A running transfer is stopped at once: its connection is
+// closed (PollRemove first) and its timers are cleared, and no message is queued. A message
+// already queued for e is dropped. Removing an Easy that is in no Multi does nothing.
+// Afterwards e may be changed and added again.
+func (m *Multi) Remove(e *Easy) error {
+	if e == nil {
+		return ErrBadEasyHandle
+	}
+	if err := m.enter(); err != nil {
+		return err
+	}
+	switch e.m {
+	case nil:
+		m.busy = false
+		return nil
+	case m:
+	default:
+		m.busy = false
+		return ErrBadEasyHandle
+	}
+	m.detach(e)
+	return m.leave()
+}
+
+// detach stops e's transfer without a message and removes e from the Multi.
+func (m *Multi) detach(e *Easy) {
+	t := &e.x
+	if !t.done {
+		m.stopTransfer(t)
+		m.running--
+	}
+	if t.msg != nil {
+		m.msgs[t.msgIdx] = nil
+		m.nmsgs--
+		t.msg = nil
+	}
+	last := len(m.handles) - 1
+	m.handles[e.idx] = m.handles[last]
+	m.handles[e.idx].idx = e.idx
+	m.handles[last] = nil
+	m.handles = m.handles[:last]
+	e.m = nil
+	if len(m.handles) == 0 {
+		m.dead = nil // a dead Multi with no transfers may be used again
+		m.msgs, m.msgHead = m.msgs[:0], 0
+	}
+}
+
+// Close removes every transfer and closes every socket, announcing PollRemove for each
+// watched one before closing it, and deletes the timer. Afterwards Add, SocketAction,
+// Perform, Wait and Poll return ErrMultiClosed and Close returns nil. The Easy handles are
+// left intact and may be added to another Multi.
+func (m *Multi) Close() error {
+	if m.closed {
+		return nil
+	}
+	if err := m.enter(); err != nil {
+		return err
+	}
+	for len(m.handles) > 0 {
+		m.detach(m.handles[len(m.handles)-1])
+	}
+	for e := m.idle.Oldest(); e != nil; e = m.idle.Oldest() {
+		m.closeConn(e.Value)
+	}
+	if m.res != nil {
+		m.detachResolver()
+	}
+	m.timers.clear()
+	err := m.leave()
+	m.closed = true
+	m.poller.close()
+	m.buf = nil
+	return err
+}
+
+// Timeout returns the time until the earliest expiry: -1 when none is pending, 0 when the
+// loop should call SocketAction(SocketTimeout, 0) (or Perform) now. It is rounded up to
+// whole milliseconds.
+func (m *Multi) Timeout() time.Duration {
+	if m.dead != nil && len(m.handles) > 0 {
+		return 0
+	}
+	n := m.timers.first()
+	if n == nil {
+		return -1
+	}
+	return roundUpMs(n.when - m.now())
+}
+
+// Assign stores sockData for fd; it is passed to every later SocketFunc call for fd, up to
+// and including its PollRemove. It returns ErrBadSocket for an fd the Multi does not hold.
+// It may be called from inside callbacks.
+func (m *Multi) Assign(fd int, sockData any) error {
+	ent := m.socks.get(fd)
+	if ent == nil {
+		return ErrBadSocket
+	}
+	ent.data = sockData
+	return nil
+}
+
+// InfoRead returns the oldest message about a finished transfer, and how many remain after
+// it. It returns nil when there is none.
+func (m *Multi) InfoRead() (msg *Message, remaining int) {
+	for m.msgHead < len(m.msgs) {
+		msg = m.msgs[m.msgHead]
+		m.msgs[m.msgHead] = nil
+		m.msgHead++
+		if msg != nil {
+			m.nmsgs--
+			msg.Easy.x.msg = nil
+			break
+		}
+	}
+	if m.msgHead == len(m.msgs) {
+		m.msgs, m.msgHead = m.msgs[:0], 0
+	}
+	return msg, m.nmsgs
+}
+
+// queueMessage records that t finished with err.
+func (m *Multi) queueMessage(t *transfer, err error) {
+	msg := &Message{Easy: t.e}
+	if err != nil {
+		msg.Err = err
+	}
+	t.msg, t.msgIdx = msg, len(m.msgs)
+	m.msgs = append(m.msgs, msg)
+	m.nmsgs++
+}
+
+// Handles returns the transfers added to m, finished or not.
+func (m *Multi) Handles() []*Easy {
+	return append([]*Easy(nil), m.handles...)
+}
+
+// readBuf returns the shared read buffer cut to size bytes.
+func (m *Multi) readBuf(size int) []byte {
+	if cap(m.buf) < size {
+		m.buf = make([]byte, size)
+	}
+	return m.buf[:size]
+}

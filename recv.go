@@ -1,0 +1,212 @@
+package xfer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/xfer-go/xfer/internal/http1"
+	"github.com/xfer-go/xfer/internal/sock"
+	"golang.org/x/sys/unix"
+)
+
+// readBudget is the most bytes one action reads for one transfer before it lets the others
+// run; when it is spent the transfer asks for a timer of 0 to go on.
+const readBudget = 256 << 10
+
+// stepRecv reads the response until the socket has nothing more, the budget is spent, the
+// transfer pauses or the response is complete.
+func (m *Multi) stepRecv(t *transfer) bool {
+	if t.e.pause&PauseRecv != 0 {
+		return false
+	}
+	if (len(t.heldBody) > 0 || len(t.held) > 0) && !m.deliverHeld(t) {
+		return false
+	}
+	buf := m.readBuf(t.bufSize())
+	for budget := readBudget; ; {
+		n, err := sock.Read(t.conn.fd, buf)
+		switch {
+		case n > 0:
+			if t.info.StartTransfer == 0 {
+				t.info.StartTransfer = m.since(t)
+			}
+			if !m.consume(t, buf[:n]) || n < len(buf) {
+				return false
+			}
+			if budget -= n; budget <= 0 {
+				m.runSoon(t)
+				return false
+			}
+		case err == unix.EAGAIN:
+			return false
+		case err != nil:
+			m.fail(t, ErrRecvError, err)
+			return false
+		default:
+			m.peerClosed(t)
+			return false
+		}
+	}
+}
+
+// consume feeds response bytes to the parser and acts on its events. It returns false when
+// t cannot take more now: it finished, failed or paused (then the rest of in is held).
+func (m *Multi) consume(t *transfer, in []byte) bool {
+	p := &t.parser
+	for {
+		n, ev, err := p.Next(in) // also with in empty: the end of a body is reported then
+		in = in[n:]
+		if err != nil {
+			m.fail(t, parseErrorCode(err), err)
+			return false
+		}
+		switch ev {
+		case http1.EventNeedMore:
+			return true
+		case http1.EventHeaderLine:
+			if !m.headerLine(t, p.Line()) {
+				return false
+			}
+		case http1.EventResponse:
+			if !m.response(t) {
+				return false
+			}
+		case http1.EventBody:
+			if !m.deliver(t, p.Body()) {
+				if !t.done {
+					t.held = append(t.held[:0], in...)
+				}
+				return false
+			}
+		case http1.EventDone:
+			m.complete(t, len(in) == 0)
+			return false
+		}
+		if t.e.pause&PauseRecv != 0 {
+			t.held = append(t.held[:0], in...)
+			return false
+		}
+	}
+}
+
+// headerLine hands one raw header line to HeaderLine.
+func (m *Multi) headerLine(t *transfer, line []byte) bool {
+	f := t.e.HeaderLine
+	if f == nil {
+		return true
+	}
+	m.inCB++
+	err := f(line)
+	m.inCB--
+	if err != nil {
+		m.fail(t, ErrWriteError, err)
+		return false
+	}
+	return true
+}
+
+// response records the final response's head.
+func (m *Multi) response(t *transfer) bool {
+	p := &t.parser
+	t.info.Status = p.Status
+	t.info.Proto = p.Proto
+	t.info.Header = p.Header
+	t.info.ContentLength = p.ContentLength
+	if t.e.FailOnError && p.Status >= 400 {
+		m.fail(t, ErrHTTPReturnedError, fmt.Errorf("xfer: the requested URL returned error: %d", p.Status))
+		return false
+	}
+	return true
+}
+
+// deliver hands body bytes to Write. On ErrPause it keeps them to deliver again first.
+func (m *Multi) deliver(t *transfer, body []byte) bool {
+	if len(body) == 0 {
+		return true
+	}
+	w := t.e.Write
+	if w == nil {
+		t.info.Downloaded += int64(len(body))
+		return true
+	}
+	m.inCB++
+	n, err := w(body)
+	m.inCB--
+	switch {
+	case errors.Is(err, ErrPause):
+		t.e.pause |= PauseRecv
+		t.heldBody = append(t.heldBody[:0], body...)
+		return false
+	case err != nil:
+		m.fail(t, ErrWriteError, err)
+		return false
+	case n != len(body):
+		m.fail(t, ErrWriteError, io.ErrShortWrite)
+		return false
+	}
+	t.info.Downloaded += int64(len(body))
+	return true
+}
+
+// deliverHeld delivers what was refused or read while receiving was paused.
+func (m *Multi) deliverHeld(t *transfer) bool {
+	if len(t.heldBody) > 0 {
+		b := t.heldBody
+		t.heldBody = nil
+		if !m.deliver(t, b) {
+			return false
+		}
+	}
+	if len(t.held) > 0 {
+		b := t.held
+		t.held = nil
+		return m.consume(t, b)
+	}
+	return true
+}
+
+// complete ends t successfully. clean is false when bytes followed the response, which
+// then must not be reused.
+func (m *Multi) complete(t *transfer, clean bool) {
+	p := &t.parser
+	t.info.Trailer = p.Trailer
+	t.conn.reusable = clean && p.KeepAlive() && !t.e.ForbidReuse
+	m.finish(t, nil)
+}
+
+// peerClosed handles the end of the stream from the server.
+func (m *Multi) peerClosed(t *transfer) {
+	ev, err := t.parser.EOF()
+	if err != nil {
+		m.fail(t, parseErrorCode(err), err)
+		return
+	}
+	if ev == http1.EventDone {
+		m.complete(t, false)
+	}
+}
+
+// parseErrorCode maps a parser error to the transfer's result code.
+func parseErrorCode(err error) Code {
+	switch {
+	case errors.Is(err, http1.ErrNoResponse):
+		return ErrGotNothing
+	case errors.Is(err, http1.ErrUnexpectedEOF):
+		return ErrPartialFile
+	case errors.Is(err, http1.ErrTruncatedHeader):
+		return ErrRecvError
+	}
+	return ErrWeirdServerReply
+}
+
+// pauseChanged applies a new pause state to t: interest is recomputed and, when a direction
+// was released, t is run at the next action.
+func (m *Multi) pauseChanged(t *transfer, old PauseDir) {
+	if t.conn != nil {
+		m.setWant(t.conn.ent, t.interest())
+	}
+	if old&^t.e.pause != 0 {
+		m.runSoon(t)
+	}
+}

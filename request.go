@@ -1,0 +1,248 @@
+package xfer
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xfer-go/xfer/internal/http1"
+)
+
+// defaultConnectTimeout is libcurl's CURLOPT_CONNECTTIMEOUT default.
+const defaultConnectTimeout = 300 * time.Second
+
+// target is what a URL names: where to connect and how to ask.
+type target struct {
+	scheme string
+	host   string // host name or address, without brackets
+	port   uint16
+	key    string // the connection cache key: scheme, host and port
+}
+
+// startTransfer resets e's transfer state and arms its first expiries: run now, the total
+// timeout and the connect timeout, all measured from here.
+func (m *Multi) startTransfer(e *Easy) {
+	t := &e.x
+	*t = transfer{e: e, out: t.out[:0], parser: t.parser}
+	t.node.t = t
+	t.start = m.now()
+	t.info.ContentLength = -1
+	t.info.EffectiveURL = e.URL
+	m.expire(t, expRunNow, t.start)
+	if e.Timeout > 0 {
+		m.expire(t, expTotal, t.start+int64(e.Timeout))
+	}
+	m.expire(t, expConnect, t.start+int64(t.connectTimeout()))
+}
+
+func (t *transfer) connectTimeout() time.Duration {
+	if t.e.ConnectTimeout > 0 {
+		return t.e.ConnectTimeout
+	}
+	return defaultConnectTimeout
+}
+
+// since returns the time from t's start to now.
+func (m *Multi) since(t *transfer) time.Duration { return time.Duration(m.now() - t.start) }
+
+// stepInit parses the URL, builds the request head and finds the host's addresses.
+func (m *Multi) stepInit(t *transfer) bool {
+	e := t.e
+	u, err := url.Parse(e.URL)
+	if err != nil {
+		m.fail(t, ErrURLMalformat, err)
+		return false
+	}
+	if code, err := t.target.set(u); err != nil {
+		m.fail(t, code, err)
+		return false
+	}
+	if err := t.buildRequest(u); err != nil {
+		m.fail(t, ErrURLMalformat, err)
+		return false
+	}
+	if addrs, ok, err := m.lookupStatic(t); err != nil {
+		m.fail(t, ErrURLMalformat, err)
+		return false
+	} else if ok {
+		t.addrs = addrs
+		t.info.NameLookup = m.since(t)
+		t.state = stConnect
+		return true
+	}
+	t.state = stResolving
+	m.startLookup(t)
+	return !t.done && t.state != stResolving
+}
+
+// set fills tg from u, or says why u cannot be fetched.
+func (tg *target) set(u *url.URL) (Code, error) {
+	tg.scheme = strings.ToLower(u.Scheme)
+	var port uint16
+	switch tg.scheme {
+	case "http":
+		port = 80
+	default:
+		return ErrUnsupportedProtocol, fmt.Errorf("xfer: scheme %q is not supported", u.Scheme)
+	}
+	tg.host = u.Hostname()
+	if tg.host == "" {
+		return ErrURLMalformat, errors.New("xfer: no host in URL")
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.ParseUint(p, 10, 16)
+		if err != nil || n == 0 {
+			return ErrURLMalformat, fmt.Errorf("xfer: bad port %q", p)
+		}
+		port = uint16(n)
+	}
+	tg.port = port
+	tg.key = tg.scheme + "://" + strings.ToLower(tg.host) + ":" + strconv.Itoa(int(port))
+	return 0, nil
+}
+
+// buildRequest writes the request head into t.out and prepares the body.
+func (t *transfer) buildRequest(u *url.URL) error {
+	e := t.e
+	method := e.Method
+	if method == "" {
+		method = "GET"
+		if e.Body != nil {
+			method = "POST"
+		}
+	}
+	size := int64(0)
+	if e.Body != nil {
+		size = bodySize(e)
+	}
+	hdr := e.Header
+	if u.User != nil && hdr.Get("Authorization") == "" {
+		hdr = hdr.Clone()
+		if hdr == nil {
+			hdr = http.Header{}
+		}
+		pass, _ := u.User.Password()
+		cred := base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + pass))
+		hdr.Set("Authorization", "Basic "+cred)
+	}
+	host := u.Host
+	if i := strings.LastIndexByte(host, '@'); i >= 0 {
+		host = host[i+1:]
+	}
+	req := http1.Request{
+		Method:        method,
+		Target:        u.RequestURI(),
+		Host:          host,
+		Header:        hdr,
+		ContentLength: size,
+	}
+	out, err := http1.AppendRequestHead(t.out[:0], &req)
+	if err != nil {
+		return err
+	}
+	t.out, t.outOff = out, 0
+	t.body = bodyState{r: e.Body, left: size, chunked: size < 0}
+	t.parser.Reset(method)
+	t.info.EffectiveURL = e.URL
+	return nil
+}
+
+// bodySize is the request body's length, or -1 when it is unknown (sent chunked).
+func bodySize(e *Easy) int64 {
+	if e.BodySize > 0 {
+		return e.BodySize
+	}
+	switch b := e.Body.(type) {
+	case *bytes.Reader:
+		return int64(b.Len())
+	case *bytes.Buffer:
+		return int64(b.Len())
+	case *strings.Reader:
+		return int64(b.Len())
+	}
+	return -1
+}
+
+// lookupStatic finds the host's addresses without any I/O: Resolve entries, IP literals,
+// localhost and the hosts file. ok is false when the resolver must be asked.
+func (m *Multi) lookupStatic(t *transfer) (addrs []addrCandidate, ok bool, err error) {
+	tg := &t.target
+	for _, r := range t.e.Resolve {
+		ips, match, err := parseResolve(r, tg.host, tg.port)
+		if err != nil {
+			return nil, false, err
+		}
+		if match {
+			return withPort(ips, tg.port), true, nil
+		}
+	}
+	if ip, err := netip.ParseAddr(tg.host); err == nil {
+		return withPort([]netip.Addr{ip}, tg.port), true, nil
+	}
+	if isLocalhost(tg.host) {
+		return withPort([]netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}, tg.port), true, nil
+	}
+	if ips := m.hostsLookup(tg.host); len(ips) > 0 {
+		return withPort(ips, tg.port), true, nil
+	}
+	return nil, false, nil
+}
+
+// addrCandidate is one address to try connecting to.
+type addrCandidate = netip.AddrPort
+
+func withPort(ips []netip.Addr, port uint16) []addrCandidate {
+	out := make([]addrCandidate, len(ips))
+	for i, ip := range ips {
+		out[i] = netip.AddrPortFrom(ip, port)
+	}
+	return out
+}
+
+func isLocalhost(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	return host == "localhost" || strings.HasSuffix(host, ".localhost")
+}
+
+// parseResolve reads one "host:port:addr[,addr...]" entry (curl's --resolve; a leading '+'
+// is allowed, and '-' entries, which remove cache entries in curl, match nothing). match
+// reports whether it is for host and port.
+func parseResolve(entry, host string, port uint16) (ips []netip.Addr, match bool, err error) {
+	bad := func() ([]netip.Addr, bool, error) {
+		return nil, false, fmt.Errorf("xfer: bad Resolve entry %q", entry)
+	}
+	if strings.HasPrefix(entry, "-") {
+		return nil, false, nil
+	}
+	entry = strings.TrimPrefix(entry, "+")
+	h, rest, ok := strings.Cut(entry, ":")
+	if !ok {
+		return bad()
+	}
+	p, list, ok := strings.Cut(rest, ":")
+	if !ok {
+		return bad()
+	}
+	n, perr := strconv.ParseUint(p, 10, 16)
+	if perr != nil || list == "" {
+		return bad()
+	}
+	if !strings.EqualFold(strings.Trim(h, "[]"), host) || uint16(n) != port {
+		return nil, false, nil
+	}
+	for a := range strings.SplitSeq(list, ",") {
+		ip, err := netip.ParseAddr(strings.Trim(strings.TrimSpace(a), "[]"))
+		if err != nil {
+			return bad()
+		}
+		ips = append(ips, ip)
+	}
+	return ips, true, nil
+}

@@ -1,0 +1,146 @@
+package xfer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/xfer-go/xfer/internal/http1"
+	"github.com/xfer-go/xfer/internal/sock"
+	"golang.org/x/sys/unix"
+)
+
+// sendChunk is the most request-body bytes taken from Body.Read at a time.
+const sendChunk = 16 << 10
+
+// bodyState is the request body's progress.
+type bodyState struct {
+	r       io.Reader
+	left    int64 // bytes still to read when the size is known
+	chunked bool  // size unknown: sent with chunked coding
+	eof     bool  // the reader is exhausted and the last bytes are in out
+	waiting bool  // the reader had nothing to give; a retry is scheduled
+	pending int64 // body bytes in the out buffer
+	buf     []byte
+}
+
+// stepSend writes the request: the head, then the body as Body.Read gives it.
+func (m *Multi) stepSend(t *transfer) bool {
+	if t.info.PreTransfer == 0 {
+		t.info.PreTransfer = m.since(t)
+	}
+	for {
+		if t.outOff == len(t.out) {
+			t.info.Uploaded += t.body.pending
+			t.body.pending = 0
+			more, ok := m.fillBody(t)
+			if !ok {
+				return false
+			}
+			if !more {
+				t.out, t.outOff = nil, 0 // request bytes are kept only until sent
+				t.state = stRecv
+				return true
+			}
+		}
+		n, err := sock.Write(t.conn.fd, t.out[t.outOff:])
+		t.outOff += n
+		switch {
+		case err == unix.EAGAIN:
+			return false
+		case err != nil:
+			m.fail(t, ErrSendError, err)
+			return false
+		}
+	}
+}
+
+// fillBody puts the next piece of the request body into t.out. more is false when the
+// whole request was sent; ok is false when t must wait (paused, reader empty) or failed.
+func (m *Multi) fillBody(t *transfer) (more, ok bool) {
+	b := &t.body
+	if b.r == nil || b.eof || (!b.chunked && b.left == 0) {
+		return false, true
+	}
+	if t.e.pause&PauseSend != 0 {
+		return false, false
+	}
+	b.waiting = false
+	if b.buf == nil {
+		b.buf = make([]byte, sendChunk)
+	}
+	var p []byte
+	if b.chunked {
+		p = m.readBuf(max(t.bufSize(), sendChunk))[:sendChunk]
+	} else {
+		p = b.buf[:min(int64(len(b.buf)), b.left)]
+	}
+	n, err := t.readBody(p)
+	switch {
+	case errors.Is(err, ErrPause):
+		t.e.pause |= PauseSend
+		if n == 0 {
+			return false, false
+		}
+	case err == io.EOF:
+		b.eof = true
+		if !b.chunked && b.left > int64(n) {
+			m.fail(t, ErrReadError, fmt.Errorf("xfer: request body ended %d bytes short", b.left-int64(n)))
+			return false, false
+		}
+	case err != nil:
+		m.fail(t, ErrReadError, err)
+		return false, false
+	case n == 0:
+		b.waiting = true
+		m.expireIn(t, expRetry, time.Millisecond)
+		return false, false
+	}
+	if t.done { // a callback of another kind cannot end t, but stay safe
+		return false, false
+	}
+	b.pending = int64(n)
+	if b.chunked {
+		out := http1.AppendChunk(b.buf[:0], p[:n])
+		if b.eof {
+			out = http1.AppendLastChunk(out)
+		}
+		b.buf = out[:cap(out)]
+		t.out = out
+	} else {
+		b.left -= int64(n)
+		if b.left == 0 {
+			b.eof = true
+		}
+		t.out = b.buf[:n]
+	}
+	t.outOff = 0
+	return len(t.out) > 0 || !b.eof, true
+}
+
+// readBody calls Body.Read as a callback.
+func (t *transfer) readBody(p []byte) (int, error) {
+	m := t.e.m
+	m.inCB++
+	defer func() { m.inCB-- }()
+	n, err := t.body.r.Read(p)
+	if n < 0 || n > len(p) {
+		return 0, fmt.Errorf("xfer: Body.Read returned %d", n)
+	}
+	return n, err
+}
+
+// bufSize is the most bytes t takes from its socket per read.
+func (t *transfer) bufSize() int {
+	n := t.e.BufferSize
+	switch {
+	case n == 0:
+		return 64 << 10
+	case n < 1024:
+		return 1024
+	case n > 1<<20:
+		return 1 << 20
+	}
+	return n
+}

@@ -1,0 +1,220 @@
+package xfer
+
+import (
+	"time"
+
+	"github.com/google/btree"
+)
+
+// expireID names one of a transfer's expiries. Each transfer keeps one time per name; only
+// the earliest of them sits in the Multi's queue.
+type expireID uint8
+
+const (
+	expRunNow  expireID = iota // run the transfer at the next action (start, unpause, read budget spent)
+	expConnect                 // ConnectTimeout
+	expTotal                   // Timeout
+	expRetry                   // try again later (a body reader with nothing to give)
+	numExpire
+)
+
+// timerNode is one entry of the expiry queue: a transfer's earliest expiry, or the
+// resolver's next deadline.
+type timerNode struct {
+	when   int64 // engine clock, see Multi.now
+	seq    uint64
+	t      *transfer // the transfer, or nil for the resolver's node
+	res    bool      // the resolver's node
+	queued bool
+}
+
+func lessTimer(a, b *timerNode) bool {
+	if a.when != b.when {
+		return a.when < b.when
+	}
+	return a.seq < b.seq
+}
+
+// timerQueue orders expiries by (when, sequence), so equal times come out in the order they
+// were set.
+//
+// Invariant: min is the first node of tree, or nil when tree is empty; a node is in tree
+// exactly when its queued flag is set.
+type timerQueue struct {
+	tree *btree.BTreeG[*timerNode]
+	min  *timerNode
+	seq  uint64
+}
+
+func (q *timerQueue) init() {
+	q.tree = btree.NewG(16, lessTimer)
+}
+
+// first returns the earliest node, or nil. It is O(1).
+func (q *timerQueue) first() *timerNode { return q.min }
+
+// schedule puts n in the queue at when, moving it if it was queued already.
+func (q *timerQueue) schedule(n *timerNode, when int64) {
+	if n.queued {
+		if n.when == when {
+			return
+		}
+		q.remove(n)
+	}
+	q.seq++
+	n.when, n.seq, n.queued = when, q.seq, true
+	q.tree.ReplaceOrInsert(n)
+	if q.min == nil || lessTimer(n, q.min) {
+		q.min = n
+	}
+}
+
+// remove takes n out of the queue; it does nothing if n is not queued.
+func (q *timerQueue) remove(n *timerNode) {
+	if !n.queued {
+		return
+	}
+	q.tree.Delete(n)
+	n.queued = false
+	if q.min == n {
+		q.min, _ = q.tree.Min()
+	}
+}
+
+// clear empties the queue.
+func (q *timerQueue) clear() {
+	q.tree.Ascend(func(n *timerNode) bool {
+		n.queued = false
+		return true
+	})
+	q.tree.Clear(false)
+	q.min = nil
+}
+
+// expire sets t's expiry id to when (engine clock) and requeues t if its earliest changed.
+func (m *Multi) expire(t *transfer, id expireID, when int64) {
+	t.exp[id] = when
+	m.requeue(t)
+}
+
+// expireIn sets t's expiry id to d from now.
+func (m *Multi) expireIn(t *transfer, id expireID, d time.Duration) {
+	m.expire(t, id, m.now()+int64(d))
+}
+
+// runSoon makes the next action run t.
+func (m *Multi) runSoon(t *transfer) { m.expire(t, expRunNow, m.now()) }
+
+// clearExpire unsets t's expiry id.
+func (m *Multi) clearExpire(t *transfer, id expireID) {
+	if t.exp[id] == 0 {
+		return
+	}
+	t.exp[id] = 0
+	m.requeue(t)
+}
+
+// clearAllExpire unsets every expiry of t and takes it out of the queue.
+func (m *Multi) clearAllExpire(t *transfer) {
+	t.exp = [numExpire]int64{}
+	m.timers.remove(&t.node)
+}
+
+// requeue puts t's earliest expiry in the queue, or takes t out when it has none.
+func (m *Multi) requeue(t *transfer) {
+	var earliest int64
+	for _, w := range t.exp {
+		if w != 0 && (earliest == 0 || w < earliest) {
+			earliest = w
+		}
+	}
+	if earliest == 0 {
+		m.timers.remove(&t.node)
+		return
+	}
+	m.timers.schedule(&t.node, earliest)
+}
+
+// runDue runs every transfer (and the resolver) whose earliest expiry is at or before now.
+// The due nodes are taken first, so a transfer that asks to run again at once waits for the
+// next action instead of starving the others.
+func (m *Multi) runDue(now int64) {
+	due := m.due[:0]
+	for n := m.timers.first(); n != nil && n.when <= now; n = m.timers.first() {
+		m.timers.remove(n)
+		due = append(due, n)
+	}
+	for i, n := range due {
+		due[i] = nil
+		if n.res {
+			m.resolverTimeout()
+			continue
+		}
+		m.expired(n.t, now)
+	}
+	m.due = due[:0]
+}
+
+// expired handles t's expiries that are due: it clears them, requeues the next one and acts
+// on what fired.
+func (m *Multi) expired(t *transfer, now int64) {
+	var fired [numExpire]bool
+	for id, w := range t.exp {
+		if w != 0 && w <= now {
+			fired[id] = true
+			t.exp[id] = 0
+		}
+	}
+	m.requeue(t)
+	if t.done {
+		return
+	}
+	switch {
+	case fired[expTotal]:
+		m.fail(t, ErrOperationTimedOut, errTimeout("operation", t.e.Timeout))
+	case fired[expConnect]:
+		m.fail(t, ErrOperationTimedOut, errTimeout(t.phase(), t.connectTimeout()))
+	default:
+		m.run(t)
+	}
+}
+
+// updateTimer tells TimerFunc about the earliest expiry when it changed since the last
+// announcement.
+func (m *Multi) updateTimer() {
+	if m.opts.Timer == nil || m.dead != nil {
+		return // a dead Multi makes no more timer callbacks
+	}
+	n := m.timers.first()
+	if n == nil {
+		if m.timerSet {
+			m.timerSet = false
+			m.callTimer(-1)
+		}
+		return
+	}
+	if m.timerSet && m.timerWhen == n.when {
+		return
+	}
+	m.timerSet, m.timerWhen = true, n.when
+	m.callTimer(roundUpMs(n.when - m.now()))
+}
+
+func (m *Multi) callTimer(d time.Duration) {
+	m.inCB++
+	err := m.opts.Timer(d)
+	m.inCB--
+	if err != nil {
+		m.callbackFailed("timer", err)
+	}
+}
+
+// roundUpMs turns nanoseconds into a duration of whole milliseconds, rounded up; 0 or less
+// becomes 0.
+func roundUpMs(ns int64) time.Duration {
+	if ns <= 0 {
+		return 0
+	}
+	const ms = int64(time.Millisecond)
+	return time.Duration((ns + ms - 1) / ms * ms)
+}
