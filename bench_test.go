@@ -1,0 +1,165 @@
+package xfer
+
+import (
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// holdServer answers every request with a reply header announcing a huge body, then holds
+// the connection; the connections it accepted are handed out on conns.
+type holdServer struct {
+	ln    net.Listener
+	conns chan net.Conn
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	all   []net.Conn
+}
+
+func newHoldServer(tb testing.TB) *holdServer {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := &holdServer{ln: ln, conns: make(chan net.Conn, 20000)}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.all = append(s.all, c)
+			s.mu.Unlock()
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				readRequest(c)
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 1099511627776\r\n\r\n"))
+				s.conns <- c
+			}()
+		}
+	}()
+	tb.Cleanup(func() {
+		ln.Close()
+		s.mu.Lock()
+		for _, c := range s.all {
+			c.Close()
+		}
+		s.mu.Unlock()
+		s.wg.Wait()
+	})
+	return s
+}
+
+// BenchmarkSocketActionIdle measures one SocketAction on the only active socket among N
+// idle transfers: each iteration the server sends 1 KiB, the loop's epoll reports the
+// socket, and SocketAction reads it (BufferSize 1024). ns/action is the time spent inside
+// SocketAction; it must not grow with N.
+func BenchmarkSocketActionIdle(b *testing.B) {
+	for _, n := range []int{0, 1000, 9000} {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) { benchIdle(b, n) })
+	}
+}
+
+func benchIdle(b *testing.B, idle int) {
+	srv := newHoldServer(b)
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer unix.Close(ep)
+	watched := map[int]bool{}
+	timerDue := false
+	m, err := NewMulti(MultiOptions{
+		Socket: func(fd int, what Poll, _ any) error {
+			if what == PollRemove {
+				delete(watched, fd)
+				return unix.EpollCtl(ep, unix.EPOLL_CTL_DEL, fd, nil)
+			}
+			var evs uint32
+			if what&PollIn != 0 {
+				evs |= unix.EPOLLIN
+			}
+			if what&PollOut != 0 {
+				evs |= unix.EPOLLOUT
+			}
+			op := unix.EPOLL_CTL_MOD
+			if !watched[fd] {
+				op = unix.EPOLL_CTL_ADD
+			}
+			watched[fd] = true
+			return unix.EpollCtl(ep, op, fd, &unix.EpollEvent{Events: evs, Fd: int32(fd)})
+		},
+		Timer: func(d time.Duration) error { timerDue = d == 0; return nil },
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	events := make([]unix.EpollEvent, 256)
+	headers := 0
+	drive := func(wait int) {
+		if timerDue {
+			timerDue = false
+			m.SocketAction(SocketTimeout, 0)
+			wait = 0
+		}
+		k, _ := unix.EpollWait(ep, events, wait)
+		for _, ev := range events[:max(k, 0)] {
+			m.SocketAction(int(ev.Fd), Event(ev.Events&3))
+		}
+	}
+	url := "http://" + srv.ln.Addr().String() + "/"
+	for i := 0; i < idle+1; i++ {
+		e := NewEasy(url)
+		e.BufferSize = 1024
+		e.HeaderLine = func(l []byte) error {
+			if len(l) == 2 {
+				headers++
+			}
+			return nil
+		}
+		m.Add(e)
+		if i%500 == 499 || i == idle {
+			for deadline := time.Now().Add(30 * time.Second); headers < i+1; {
+				if time.Now().After(deadline) {
+					b.Fatalf("only %d of %d transfers got their reply header", headers, i+1)
+				}
+				drive(10)
+			}
+		}
+	}
+	// The last connection the server handed out belongs to the active transfer.
+	var active net.Conn
+	for len(srv.conns) > 0 {
+		active = <-srv.conns
+	}
+	chunk := make([]byte, 1024)
+	var inside time.Duration
+	actions := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := active.Write(chunk); err != nil {
+			b.Fatal(err)
+		}
+		k, _ := unix.EpollWait(ep, events, 1000)
+		for _, ev := range events[:max(k, 0)] {
+			t0 := time.Now()
+			m.SocketAction(int(ev.Fd), Event(ev.Events&3))
+			inside += time.Since(t0)
+			actions++
+		}
+	}
+	b.ReportMetric(float64(inside.Nanoseconds())/float64(max(actions, 1)), "ns/action")
+	b.ReportMetric(float64(actions)/float64(b.N), "actions/op")
+	if m.running != idle+1 {
+		b.Fatalf("%d transfers running, want %d", m.running, idle+1)
+	}
+}
