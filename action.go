@@ -12,6 +12,7 @@ const (
 	stResolving               // waiting for the resolver
 	stConnect                 // take an idle connection or start a new one
 	stConnecting              // waiting for the TCP connect to finish
+	stTLS                     // TLS handshake
 	stSend                    // writing the request
 	stRecv                    // reading the response
 	stDone                    // finished; a message is queued
@@ -92,6 +93,8 @@ func (m *Multi) run(t *transfer) {
 			more = m.stepConnect(t)
 		case stConnecting:
 			more = m.stepConnecting(t)
+		case stTLS:
+			more = m.stepTLS(t)
 		case stSend:
 			more = m.stepSend(t)
 		case stRecv:
@@ -111,16 +114,29 @@ func (t *transfer) interest() Poll {
 	switch t.state {
 	case stConnecting:
 		return PollOut
+	case stTLS:
+		return PollIn | t.conn.tlsPending()
 	case stSend:
+		if t.conn.tlsPending() != 0 {
+			return PollOut
+		}
 		if t.e.pause&PauseSend != 0 || t.body.waiting {
 			return 0
 		}
 		return PollOut
 	case stRecv:
 		if t.e.pause&PauseRecv != 0 {
-			return 0
+			return t.conn.tlsPending()
 		}
-		return PollIn
+		return PollIn | t.conn.tlsPending()
+	}
+	return 0
+}
+
+// tlsPending is PollOut when TLS has bytes waiting to be written.
+func (c *conn) tlsPending() Poll {
+	if c.tls != nil && len(c.tls.Outbound()) > 0 {
+		return PollOut
 	}
 	return 0
 }

@@ -1,11 +1,13 @@
 package xfer
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net/netip"
 
 	"github.com/xfer-go/xfer/internal/conncache"
 	"github.com/xfer-go/xfer/internal/sock"
+	"github.com/xfer-go/xfer/internal/tlsconn"
 )
 
 // conn is one connection to a server. It is owned by one transfer at a time, or waits in
@@ -17,6 +19,8 @@ type conn struct {
 	t             *transfer // the transfer using it; nil while idle
 	idle          conncache.Entry[*conn]
 	reusable      bool // the last response left it fit for another request
+	tls           *tlsconn.Conn
+	tlsState      *tls.ConnectionState // once the handshake is done
 	local, remote netip.AddrPort
 }
 
@@ -97,6 +101,12 @@ func (m *Multi) connected(t *transfer) {
 	c.reusable = false
 	t.info.LocalAddr, t.info.RemoteAddr = c.local, c.remote
 	t.info.Connect = m.since(t)
+	if t.target.tls && c.tls == nil {
+		m.startTLS(t) // the connect timeout goes on to cover the handshake
+		return
+	}
+	t.info.AppConnect = t.info.Connect
+	t.info.TLS = c.tlsState
 	m.clearExpire(t, expConnect)
 	t.state = stSend
 }
@@ -133,6 +143,9 @@ func (m *Multi) releaseConn(c *conn) {
 // closeConn closes c: PollRemove is announced first if its fd was watched.
 func (m *Multi) closeConn(c *conn) {
 	m.idle.Remove(&c.idle)
+	if c.tls != nil {
+		c.tls.Close() // stops a handshake in progress; the close_notify is not waited for
+	}
 	m.closeSock(c.ent)
 	c.ent = nil
 	m.nconns--

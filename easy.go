@@ -94,6 +94,8 @@ type Info struct {
 	Downloaded    int64 // body bytes
 	Uploaded      int64
 	ContentLength int64 // -1: unknown
+	// TLS describes the TLS connection of an https transfer; nil for http.
+	TLS *tls.ConnectionState
 	// Time from the start to each point, as curl's CURLINFO_*_TIME.
 	NameLookup, Connect, AppConnect, PreTransfer, StartTransfer, Total time.Duration
 }

@@ -1,6 +1,7 @@
 package xfer
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"time"
@@ -86,7 +87,9 @@ type Multi struct {
 	idle   conncache.Cache[*conn]
 	nconns int
 
-	buf []byte // the one read buffer, shared by every transfer
+	buf      []byte                            // the one read buffer, shared by every transfer
+	cbuf     []byte                            // TLS records are read here before decryption
+	sessions map[string]tls.ClientSessionCache // TLS sessions, per TLS identity
 
 	busy      bool // inside an API call
 	inCB      int  // inside a callback

@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/xfer-go/xfer/internal/http1"
-	"github.com/xfer-go/xfer/internal/sock"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,14 +23,16 @@ func (m *Multi) stepRecv(t *transfer) bool {
 		return false
 	}
 	buf := m.readBuf(t.bufSize())
+	plain := t.conn.tls == nil
 	for budget := readBudget; ; {
-		n, err := sock.Read(t.conn.fd, buf)
+		n, err := m.connRead(t, buf)
 		switch {
 		case n > 0:
 			if t.info.StartTransfer == 0 {
 				t.info.StartTransfer = m.since(t)
 			}
-			if !m.consume(t, buf[:n]) || n < len(buf) {
+			// A short read drained the socket; TLS may still hold records.
+			if !m.consume(t, buf[:n]) || (plain && n < len(buf)) {
 				return false
 			}
 			if budget -= n; budget <= 0 {
@@ -39,6 +40,11 @@ func (m *Multi) stepRecv(t *transfer) bool {
 				return false
 			}
 		case err == unix.EAGAIN:
+			return false
+		case err == errTLSTruncated && !t.closeDelimited():
+			// Without close_notify only a body that ends at the close is in doubt; for
+			// the others the framing tells whether the body is whole.
+			m.peerClosed(t)
 			return false
 		case err != nil:
 			m.fail(t, ErrRecvError, err)
@@ -209,4 +215,9 @@ func (m *Multi) pauseChanged(t *transfer, old PauseDir) {
 	if old&^t.e.pause != 0 {
 		m.runSoon(t)
 	}
+}
+
+// closeDelimited reports whether t's response body ends where the connection closes.
+func (t *transfer) closeDelimited() bool {
+	return t.info.Status != 0 && t.parser.ContentLength < 0 && !t.parser.Chunked
 }

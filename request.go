@@ -21,6 +21,7 @@ const defaultConnectTimeout = 300 * time.Second
 // target is what a URL names: where to connect and how to ask.
 type target struct {
 	scheme string
+	tls    bool   // https
 	host   string // host name or address, without brackets
 	port   uint16
 	key    string // the connection cache key: scheme, host and port
@@ -64,6 +65,9 @@ func (m *Multi) stepInit(t *transfer) bool {
 		m.fail(t, code, err)
 		return false
 	}
+	if t.target.tls {
+		t.target.key += " " + t.tlsIdentity()
+	}
 	if err := t.buildRequest(u); err != nil {
 		m.fail(t, ErrURLMalformat, err)
 		return false
@@ -89,6 +93,8 @@ func (tg *target) set(u *url.URL) (Code, error) {
 	switch tg.scheme {
 	case "http":
 		port = 80
+	case "https":
+		port, tg.tls = 443, true
 	default:
 		return ErrUnsupportedProtocol, fmt.Errorf("xfer: scheme %q is not supported", u.Scheme)
 	}

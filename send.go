@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/xfer-go/xfer/internal/http1"
-	"github.com/xfer-go/xfer/internal/sock"
 	"golang.org/x/sys/unix"
 )
 
@@ -39,15 +38,20 @@ func (m *Multi) stepSend(t *transfer) bool {
 				return false
 			}
 			if !more {
+				if t.conn.tls != nil && !m.flushTLS(t) {
+					return false
+				}
 				t.out, t.outOff = nil, 0 // request bytes are kept only until sent
 				t.state = stRecv
 				return true
 			}
 		}
-		n, err := sock.Write(t.conn.fd, t.out[t.outOff:])
+		n, err := m.connWrite(t, t.out[t.outOff:])
 		t.outOff += n
 		switch {
 		case err == unix.EAGAIN:
+			return false
+		case err == errTransferEnded:
 			return false
 		case err != nil:
 			m.fail(t, ErrSendError, err)

@@ -1,0 +1,195 @@
+package xfer
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+
+	"github.com/xfer-go/xfer/internal/sock"
+	"github.com/xfer-go/xfer/internal/tlsconn"
+	"golang.org/x/sys/unix"
+)
+
+// tlsIdentity names t's TLS identity: the config's, and the server name. Connections and
+// resumed sessions are shared only within one identity.
+func (t *transfer) tlsIdentity() string {
+	return tlsconn.SessionKey(t.e.TLSConfig) + " host=" + t.target.host
+}
+
+// startTLS begins the handshake on t's new connection.
+func (m *Multi) startTLS(t *transfer) {
+	var cfg *tls.Config
+	if t.e.TLSConfig != nil {
+		cfg = t.e.TLSConfig.Clone()
+	} else {
+		cfg = &tls.Config{}
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = t.target.host
+	}
+	if len(cfg.NextProtos) == 0 {
+		cfg.NextProtos = []string{"http/1.1"}
+	}
+	if cfg.ClientSessionCache == nil {
+		cfg.ClientSessionCache = m.sessionCache(t.tlsIdentity())
+	}
+	t.conn.tls = tlsconn.Client(cfg)
+	t.state = stTLS
+}
+
+// sessionCache returns the Multi's TLS session cache for one identity.
+func (m *Multi) sessionCache(identity string) tls.ClientSessionCache {
+	if m.sessions == nil {
+		m.sessions = map[string]tls.ClientSessionCache{}
+	}
+	c, ok := m.sessions[identity]
+	if !ok {
+		c = tls.NewLRUClientSessionCache(8)
+		m.sessions[identity] = c
+	}
+	return c
+}
+
+// stepTLS advances the handshake: it flushes what TLS wants sent and feeds it what the
+// socket has, until the handshake ends or must wait.
+func (m *Multi) stepTLS(t *transfer) bool {
+	c := t.conn
+	buf := m.readBuf(t.bufSize())
+	for {
+		if !m.flushTLS(t) {
+			return false
+		}
+		done, err := c.tls.Handshake()
+		if err != nil {
+			code := ErrSSLConnectError
+			if tlsconn.VerificationFailed(err) {
+				code = ErrPeerFailedVerification
+			}
+			m.fail(t, code, err)
+			return false
+		}
+		if done {
+			if !m.flushTLS(t) {
+				return false
+			}
+			t.info.AppConnect = m.since(t)
+			st := c.tls.ConnectionState()
+			c.tlsState, t.info.TLS = &st, &st
+			m.clearExpire(t, expConnect)
+			t.state = stSend
+			return true
+		}
+		if len(c.tls.Outbound()) > 0 {
+			continue
+		}
+		n, err := sock.Read(c.fd, buf)
+		switch {
+		case n > 0:
+			c.tls.Feed(buf[:n])
+		case err == unix.EAGAIN:
+			return false
+		case err != nil:
+			m.fail(t, ErrSSLConnectError, err)
+			return false
+		default:
+			c.tls.FeedEOF()
+		}
+	}
+}
+
+// flushTLS writes what TLS has to send. It returns false when t must wait (the socket is
+// full) or failed.
+func (m *Multi) flushTLS(t *transfer) bool {
+	c := t.conn
+	for out := c.tls.Outbound(); len(out) > 0; out = c.tls.Outbound() {
+		n, err := sock.Write(c.fd, out)
+		if n > 0 {
+			c.tls.Consumed(n)
+		}
+		switch {
+		case err == unix.EAGAIN:
+			return false
+		case err != nil:
+			code := ErrSendError
+			if t.state == stTLS {
+				code = ErrSSLConnectError
+			}
+			m.fail(t, code, err)
+			return false
+		}
+	}
+	return true
+}
+
+// connWrite sends p on t's connection: straight to the socket, or through TLS, which takes
+// all of p once what it had before is flushed.
+func (m *Multi) connWrite(t *transfer, p []byte) (int, error) {
+	c := t.conn
+	if c.tls == nil {
+		return sock.Write(c.fd, p)
+	}
+	if !m.flushTLS(t) {
+		if t.done {
+			return 0, errTransferEnded
+		}
+		return 0, unix.EAGAIN
+	}
+	n, err := c.tls.Write(p)
+	if err != nil {
+		return n, err
+	}
+	m.flushTLS(t)
+	if t.done {
+		return n, errTransferEnded
+	}
+	return n, nil
+}
+
+// connRead reads response bytes from t's connection: from the socket, or the plaintext
+// TLS decrypts from it. It returns 0 and a nil error at the end of the stream, unix.EAGAIN
+// when there is nothing now, and errTLSTruncated when the peer closed without close_notify.
+func (m *Multi) connRead(t *transfer, p []byte) (int, error) {
+	c := t.conn
+	if c.tls == nil {
+		return sock.Read(c.fd, p)
+	}
+	for {
+		n, err := c.tls.Read(p)
+		switch {
+		case n > 0:
+			return n, nil
+		case err == nil:
+			continue
+		case errors.Is(err, tlsconn.ErrWouldBlock):
+		case err == io.EOF:
+			return 0, nil
+		case errors.Is(err, tlsconn.ErrTruncated):
+			return 0, errTLSTruncated
+		default:
+			return 0, err
+		}
+		cbuf := m.cipherBuf()
+		k, err := sock.Read(c.fd, cbuf)
+		switch {
+		case k > 0:
+			c.tls.Feed(cbuf[:k])
+		case err != nil:
+			return 0, err
+		default:
+			c.tls.FeedEOF()
+		}
+	}
+}
+
+// cipherBuf is the shared buffer TLS records are read into before decryption.
+func (m *Multi) cipherBuf() []byte {
+	if m.cbuf == nil {
+		m.cbuf = make([]byte, 32<<10)
+	}
+	return m.cbuf
+}
+
+var (
+	errTransferEnded = errors.New("xfer: transfer ended")
+	errTLSTruncated  = tlsconn.ErrTruncated
+)
