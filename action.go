@@ -1,6 +1,8 @@
 package xfer
 
 import (
+	"net/netip"
+
 	"github.com/xfer-go/xfer/internal/http1"
 )
 
@@ -11,6 +13,7 @@ const (
 	stInit       state = iota // parse the URL, build the request, look up the host
 	stResolving               // waiting for the resolver
 	stConnect                 // take an idle connection or start a new one
+	stPending                 // waiting for a connection slot (MaxHostConnections, MaxTotalConnections)
 	stConnecting              // waiting for the TCP connect to finish
 	stTLS                     // TLS handshake
 	stSend                    // writing the request
@@ -28,12 +31,41 @@ type transfer struct {
 	exp   [numExpire]int64
 	start int64 // engine clock at Add
 
+	url          string   // the URL of this hop (redirects change it)
+	method       string   // the method of this hop
+	origin       string   // scheme, host and port of the first request
+	stripCreds   bool     // a redirect left the origin: no credentials are sent
+	dropBody     bool     // a redirect turned the request into a GET
+	redirects    int      // redirects followed
+	location     string   // the Location of a redirect being followed
+	discard      bool     // the current response is a followed redirect: its body is dropped
+	attempt      int      // requests built so far; a second one rewinds the body
+	retried      bool     // a request failed on a reused connection was sent again
+	forceFresh   bool     // the next connection must be a new one
+	reused       bool     // the connection came from the idle cache
+	bodySize     int64    // the body's size at the start; -1: unknown
+	bodyStart    int64    // where a seekable body started
+	bodySnap     []byte   // a *bytes.Buffer body's bytes, kept for a replay
+	throttled    bool     // over MaxRecvSpeed or MaxSendSpeed: waiting for expRateLimit
+	lsLast       int64    // the last low-speed check
+	lsBytes      int64    // bytes moved at that check
+	lsBelow      int64    // since when the speed is below LowSpeedLimit; 0: it is not
+	lastProgress Progress // what Progress was last told
+
 	target  target          // what the URL names
 	addrs   []addrCandidate // where the host may be reached, in the order to try
 	next    int             // the next address to try
 	lastErr error           // why the last address failed
 	query   resolverQuery   // the resolver lookup in flight
 	conn    *conn           // the connection in use
+	local   netip.Addr      // LocalAddr, parsed
+
+	attempts    []*conn // connections being made, raced (Happy Eyeballs)
+	eyeballsDue bool    // the next attempt's start time came
+
+	pending      bool      // in Multi.pending
+	woken        bool      // taken out of Multi.pending for a freed slot
+	pprev, pnext *transfer // Multi.pending links
 
 	out    []byte // request bytes not yet written
 	outOff int
@@ -91,6 +123,11 @@ func (m *Multi) run(t *transfer) {
 			more = m.stepInit(t)
 		case stConnect:
 			more = m.stepConnect(t)
+		case stPending:
+			if t.pending {
+				return // not woken yet
+			}
+			t.state, more = stConnect, true
 		case stConnecting:
 			more = m.stepConnecting(t)
 		case stTLS:
@@ -104,7 +141,13 @@ func (m *Multi) run(t *transfer) {
 			break
 		}
 	}
-	if !t.done && t.conn != nil {
+	if t.done || !m.progress(t, false) {
+		return
+	}
+	for _, c := range t.attempts {
+		m.setWant(c.ent, PollOut)
+	}
+	if t.conn != nil {
 		m.setWant(t.conn.ent, t.interest())
 	}
 }
@@ -112,20 +155,18 @@ func (m *Multi) run(t *transfer) {
 // interest is what t's connection must be watched for in t's state.
 func (t *transfer) interest() Poll {
 	switch t.state {
-	case stConnecting:
-		return PollOut
 	case stTLS:
 		return PollIn | t.conn.tlsPending()
 	case stSend:
 		if t.conn.tlsPending() != 0 {
 			return PollOut
 		}
-		if t.e.pause&PauseSend != 0 || t.body.waiting {
+		if t.e.pause&PauseSend != 0 || t.body.waiting || t.throttled {
 			return 0
 		}
 		return PollOut
 	case stRecv:
-		if t.e.pause&PauseRecv != 0 {
+		if t.e.pause&PauseRecv != 0 || t.throttled {
 			return t.conn.tlsPending()
 		}
 		return PollIn | t.conn.tlsPending()
@@ -169,9 +210,10 @@ func (m *Multi) finish(t *transfer, err error) {
 	if t.done {
 		return
 	}
-	reuse := err == nil
+	if err == nil && !m.progress(t, false) {
+		return // the final Progress call ended it
+	}
 	m.stopTransfer(t)
-	_ = reuse
 	t.info.Total = m.since(t)
 	m.running--
 	m.queueMessage(t, err)
@@ -183,6 +225,8 @@ func (m *Multi) stopTransfer(t *transfer) {
 	t.state = stDone
 	m.clearAllExpire(t)
 	m.cancelLookup(t)
+	m.pending.remove(t)
+	m.closeAttempts(t)
 	if c := t.conn; c != nil {
 		t.conn = nil
 		c.t = nil

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/xfer-go/xfer/internal/conncache"
 	"github.com/xfer-go/xfer/internal/sock"
@@ -31,65 +32,129 @@ func (m *Multi) newConn(t *transfer, fd int) *conn {
 	c.ent = m.socks.add(fd)
 	c.ent.conn = c
 	m.nconns++
+	m.hostConns[c.key]++
 	return c
 }
 
-// stepConnect takes an idle connection to the same origin, or starts connecting to the next
-// address.
+// eyeballsDelay is how long a connection attempt runs alone before the next address is
+// tried beside it (RFC 8305's Connection Attempt Delay).
+const eyeballsDelay = 200 * time.Millisecond
+
+// stepConnect takes an idle connection to the same origin, or, when a connection slot is
+// free, starts connecting; otherwise t waits for a slot.
 func (m *Multi) stepConnect(t *transfer) bool {
-	if !t.e.FreshConnect {
+	if !t.fresh() {
 		if c := m.takeIdle(t.target.key); c != nil {
-			c.t, t.conn = t, c
+			c.t, t.conn, t.reused = t, c, true
 			m.connected(t)
 			return true
 		}
 	}
-	var local netip.Addr
+	if !m.slotFree(t.target.key) {
+		t.state = stPending
+		m.queueForSlot(t)
+		return false
+	}
+	t.woken = false
 	if t.e.LocalAddr != "" {
 		ip, err := netip.ParseAddr(t.e.LocalAddr)
 		if err != nil {
 			m.fail(t, ErrCouldntConnect, fmt.Errorf("xfer: LocalAddr: %w", err))
 			return false
 		}
-		local = ip
+		t.local = ip
 	}
+	t.state, t.reused = stConnecting, false
+	return m.startAttempt(t)
+}
+
+// startAttempt starts connecting to the next address. The attempt runs beside those in
+// flight; if it is not the last address, the next one starts after eyeballsDelay unless a
+// connection was made by then.
+func (m *Multi) startAttempt(t *transfer) bool {
 	for t.next < len(t.addrs) {
 		addr := t.addrs[t.next]
 		t.next++
-		fd, err := sock.Dial(addr, local)
+		fd, err := sock.Dial(addr, t.local)
 		if fd < 0 {
 			t.lastErr = fmt.Errorf("xfer: connect to %v: %w", addr, err)
 			continue
 		}
-		t.conn = m.newConn(t, fd)
-		t.info.NumConnects++
+		c := m.newConn(t, fd)
+		c.remote = addr
+		t.attempts = append(t.attempts, c)
 		if err == nil {
-			m.connected(t)
+			m.won(t, c)
 			return true
 		}
-		t.state = stConnecting
+		if t.next < len(t.addrs) {
+			m.expireIn(t, expEyeballs, eyeballsDelay)
+		}
 		return false
 	}
-	m.fail(t, ErrCouldntConnect, t.lastErr)
+	if len(t.attempts) == 0 {
+		m.fail(t, ErrCouldntConnect, t.lastErr)
+	}
 	return false
 }
 
-// stepConnecting checks a connect in progress; a failed one moves on to the next address.
+// stepConnecting checks the attempts in flight: the first to connect wins; a failed one
+// makes room for the next address at once.
 func (m *Multi) stepConnecting(t *transfer) bool {
-	c := t.conn
-	switch err := sock.Connected(c.fd); err {
-	case sock.ErrInProgress:
-		return false
-	case nil:
-		m.connected(t)
-		return true
-	default:
-		t.lastErr = fmt.Errorf("xfer: connect to %v: %w", t.addrs[t.next-1], err)
-		t.conn, c.t = nil, nil
-		m.closeConn(c)
-		t.state = stConnect
-		return true
+	failed := false
+	for i := 0; i < len(t.attempts); i++ {
+		c := t.attempts[i]
+		switch err := sock.Connected(c.fd); err {
+		case sock.ErrInProgress:
+		case nil:
+			m.won(t, c)
+			return true
+		default:
+			t.lastErr = fmt.Errorf("xfer: connect to %v: %w", c.remote, err)
+			t.attempts = append(t.attempts[:i], t.attempts[i+1:]...)
+			i--
+			c.t = nil
+			m.closeConn(c)
+			failed = true
+		}
 	}
+	if failed || t.eyeballsDue {
+		t.eyeballsDue = false
+		if t.next < len(t.addrs) && (len(t.attempts) == 0 || m.slotFree(t.target.key)) {
+			return m.startAttempt(t)
+		}
+	}
+	if len(t.attempts) == 0 {
+		m.fail(t, ErrCouldntConnect, t.lastErr)
+	}
+	return false
+}
+
+// won makes c t's connection and closes the other attempts (PollRemove first).
+func (m *Multi) won(t *transfer, c *conn) {
+	for _, o := range t.attempts {
+		if o != c {
+			o.t = nil
+			m.closeConn(o)
+		}
+	}
+	clear(t.attempts)
+	t.attempts = t.attempts[:0]
+	m.clearExpire(t, expEyeballs)
+	c.remote = netip.AddrPort{}
+	t.conn = c
+	t.info.NumConnects++
+	m.connected(t)
+}
+
+// closeAttempts closes the connection attempts of a transfer that ends while connecting.
+func (m *Multi) closeAttempts(t *transfer) {
+	for _, c := range t.attempts {
+		c.t = nil
+		m.closeConn(c)
+	}
+	clear(t.attempts)
+	t.attempts = t.attempts[:0]
 }
 
 // connected records a usable connection and moves t on to sending.
@@ -138,6 +203,7 @@ func (m *Multi) releaseConn(c *conn) {
 	for m.idle.Len() > limit {
 		m.closeConn(m.idle.Oldest().Value)
 	}
+	m.slotFreed()
 }
 
 // closeConn closes c: PollRemove is announced first if its fd was watched.
@@ -149,6 +215,12 @@ func (m *Multi) closeConn(c *conn) {
 	m.closeSock(c.ent)
 	c.ent = nil
 	m.nconns--
+	if m.hostConns[c.key]--; m.hostConns[c.key] == 0 {
+		delete(m.hostConns, c.key)
+	}
+	if !m.claiming {
+		m.slotFreed()
+	}
 }
 
 // idleEvent handles activity on an idle connection: the server closed it or sent bytes

@@ -84,8 +84,11 @@ type Multi struct {
 	msgHead int
 	nmsgs   int
 
-	idle   conncache.Cache[*conn]
-	nconns int
+	idle      conncache.Cache[*conn]
+	nconns    int            // open connections, idle ones included
+	hostConns map[string]int // open connections per cache key
+	pending   pendingQueue   // transfers waiting for a connection slot
+	claiming  bool           // closing idle connections to take their slot: wake nobody
 
 	buf      []byte                            // the one read buffer, shared by every transfer
 	cbuf     []byte                            // TLS records are read here before decryption
@@ -111,7 +114,7 @@ func NewMulti(opts MultiOptions) (*Multi, error) {
 	if opts.MaxConnects < 0 || opts.MaxHostConnections < 0 || opts.MaxTotalConnections < 0 {
 		return nil, errors.New("xfer: negative connection limit")
 	}
-	m := &Multi{opts: opts, base: time.Now(), res: opts.Resolver}
+	m := &Multi{opts: opts, base: time.Now(), res: opts.Resolver, hostConns: map[string]int{}}
 	m.timers.init()
 	m.resNode.res = true
 	if err := m.poller.init(m); err != nil {

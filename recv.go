@@ -16,7 +16,7 @@ const readBudget = 256 << 10
 // stepRecv reads the response until the socket has nothing more, the budget is spent, the
 // transfer pauses or the response is complete.
 func (m *Multi) stepRecv(t *transfer) bool {
-	if t.e.pause&PauseRecv != 0 {
+	if t.e.pause&PauseRecv != 0 || t.throttled {
 		return false
 	}
 	if (len(t.heldBody) > 0 || len(t.held) > 0) && !m.deliverHeld(t) {
@@ -32,7 +32,10 @@ func (m *Multi) stepRecv(t *transfer) bool {
 				t.info.StartTransfer = m.since(t)
 			}
 			// A short read drained the socket; TLS may still hold records.
-			if !m.consume(t, buf[:n]) || (plain && n < len(buf)) {
+			if !m.consume(t, buf[:n]) {
+				return t.state == stInit // a redirect to follow
+			}
+			if m.overRate(t, t.info.Downloaded, t.e.MaxRecvSpeed) || (plain && n < len(buf)) {
 				return false
 			}
 			if budget -= n; budget <= 0 {
@@ -41,6 +44,9 @@ func (m *Multi) stepRecv(t *transfer) bool {
 			}
 		case err == unix.EAGAIN:
 			return false
+		case t.retryable() && (err == nil || err == unix.ECONNRESET || err == errTLSTruncated):
+			m.retry(t) // the server closed the idle connection as we reused it
+			return true
 		case err == errTLSTruncated && !t.closeDelimited():
 			// Without close_notify only a body that ends at the close is in doubt; for
 			// the others the framing tells whether the body is whole.
@@ -51,7 +57,7 @@ func (m *Multi) stepRecv(t *transfer) bool {
 			return false
 		default:
 			m.peerClosed(t)
-			return false
+			return t.state == stInit
 		}
 	}
 }
@@ -119,7 +125,10 @@ func (m *Multi) response(t *transfer) bool {
 	t.info.Proto = p.Proto
 	t.info.Header = p.Header
 	t.info.ContentLength = p.ContentLength
-	if t.e.FailOnError && p.Status >= 400 {
+	if !m.redirect(t) {
+		return false
+	}
+	if t.e.FailOnError && p.Status >= 400 && !t.discard {
 		m.fail(t, ErrHTTPReturnedError, fmt.Errorf("xfer: the requested URL returned error: %d", p.Status))
 		return false
 	}
@@ -128,7 +137,7 @@ func (m *Multi) response(t *transfer) bool {
 
 // deliver hands body bytes to Write. On ErrPause it keeps them to deliver again first.
 func (m *Multi) deliver(t *transfer, body []byte) bool {
-	if len(body) == 0 {
+	if len(body) == 0 || t.discard {
 		return true
 	}
 	w := t.e.Write
@@ -167,9 +176,11 @@ func (m *Multi) deliverHeld(t *transfer) bool {
 	if len(t.held) > 0 {
 		b := t.held
 		t.held = nil
-		return m.consume(t, b)
+		if !m.consume(t, b) {
+			return false
+		}
 	}
-	return true
+	return !t.done && t.state == stRecv
 }
 
 // complete ends t successfully. clean is false when bytes followed the response, which
@@ -178,6 +189,10 @@ func (m *Multi) complete(t *transfer, clean bool) {
 	p := &t.parser
 	t.info.Trailer = p.Trailer
 	t.conn.reusable = clean && p.KeepAlive() && !t.e.ForbidReuse
+	if t.location != "" {
+		m.follow(t)
+		return
+	}
 	m.finish(t, nil)
 }
 

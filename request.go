@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -34,9 +35,22 @@ func (m *Multi) startTransfer(e *Easy) {
 	*t = transfer{e: e, out: t.out[:0], parser: t.parser}
 	t.node.t = t
 	t.start = m.now()
+	t.url = e.URL
+	t.method = e.Method
+	if t.method == "" {
+		t.method = "GET"
+		if e.Body != nil {
+			t.method = "POST"
+		}
+	}
+	if e.Body != nil {
+		t.bodySize = bodySize(e)
+		t.snapshotBody()
+	}
 	t.info.ContentLength = -1
 	t.info.EffectiveURL = e.URL
 	m.expire(t, expRunNow, t.start)
+	m.armSpeed(t)
 	if e.Timeout > 0 {
 		m.expire(t, expTotal, t.start+int64(e.Timeout))
 	}
@@ -55,8 +69,10 @@ func (m *Multi) since(t *transfer) time.Duration { return time.Duration(m.now() 
 
 // stepInit parses the URL, builds the request head and finds the host's addresses.
 func (m *Multi) stepInit(t *transfer) bool {
-	e := t.e
-	u, err := url.Parse(e.URL)
+	if !m.progress(t, t.lastProgress == Progress{}) {
+		return false
+	}
+	u, err := url.Parse(t.url)
 	if err != nil {
 		m.fail(t, ErrURLMalformat, err)
 		return false
@@ -65,11 +81,18 @@ func (m *Multi) stepInit(t *transfer) bool {
 		m.fail(t, code, err)
 		return false
 	}
+	if t.origin == "" {
+		t.origin = t.target.key
+	}
 	if t.target.tls {
 		t.target.key += " " + t.tlsIdentity()
 	}
 	if err := t.buildRequest(u); err != nil {
-		m.fail(t, ErrURLMalformat, err)
+		code := ErrURLMalformat
+		if err == errNoReplay {
+			code = ErrSendError
+		}
+		m.fail(t, code, err)
 		return false
 	}
 	if addrs, ok, err := m.lookupStatic(t); err != nil {
@@ -117,18 +140,21 @@ func (tg *target) set(u *url.URL) (Code, error) {
 // buildRequest writes the request head into t.out and prepares the body.
 func (t *transfer) buildRequest(u *url.URL) error {
 	e := t.e
-	method := e.Method
-	if method == "" {
-		method = "GET"
-		if e.Body != nil {
-			method = "POST"
-		}
-	}
+	method := t.method
+	var body io.Reader
 	size := int64(0)
-	if e.Body != nil {
-		size = bodySize(e)
+	if e.Body != nil && !t.dropBody {
+		r, err := t.bodyReader()
+		if err != nil {
+			return err
+		}
+		body, size = r, t.bodySize
 	}
 	hdr := e.Header
+	if t.stripCreds {
+		hdr = withoutCredentials(hdr)
+		u.User = nil
+	}
 	if u.User != nil && hdr.Get("Authorization") == "" {
 		hdr = hdr.Clone()
 		if hdr == nil {
@@ -154,9 +180,10 @@ func (t *transfer) buildRequest(u *url.URL) error {
 		return err
 	}
 	t.out, t.outOff = out, 0
-	t.body = bodyState{r: e.Body, left: size, chunked: size < 0}
+	t.body = bodyState{r: body, size: size, left: size, chunked: size < 0}
 	t.parser.Reset(method)
-	t.info.EffectiveURL = e.URL
+	t.info.Uploaded = 0
+	t.attempt++
 	return nil
 }
 
@@ -204,10 +231,25 @@ func (m *Multi) lookupStatic(t *transfer) (addrs []addrCandidate, ok bool, err e
 // addrCandidate is one address to try connecting to.
 type addrCandidate = netip.AddrPort
 
+// withPort pairs the addresses with port, in the order to try them: the families
+// alternate, IPv6 first (RFC 8305 §4), each family in the order given.
 func withPort(ips []netip.Addr, port uint16) []addrCandidate {
-	out := make([]addrCandidate, len(ips))
-	for i, ip := range ips {
-		out[i] = netip.AddrPortFrom(ip, port)
+	var v4, v6 []netip.Addr
+	for _, ip := range ips {
+		if ip.Is4() || ip.Is4In6() {
+			v4 = append(v4, ip)
+		} else {
+			v6 = append(v6, ip)
+		}
+	}
+	out := make([]addrCandidate, 0, len(ips))
+	for i := 0; i < max(len(v4), len(v6)); i++ {
+		if i < len(v6) {
+			out = append(out, netip.AddrPortFrom(v6[i], port))
+		}
+		if i < len(v4) {
+			out = append(out, netip.AddrPortFrom(v4[i], port))
+		}
 	}
 	return out
 }

@@ -21,6 +21,7 @@ type bodyState struct {
 	eof     bool  // the reader is exhausted and the last bytes are in out
 	waiting bool  // the reader had nothing to give; a retry is scheduled
 	pending int64 // body bytes in the out buffer
+	size    int64 // the whole body's size; -1: unknown
 	buf     []byte
 }
 
@@ -28,6 +29,9 @@ type bodyState struct {
 func (m *Multi) stepSend(t *transfer) bool {
 	if t.info.PreTransfer == 0 {
 		t.info.PreTransfer = m.since(t)
+	}
+	if t.throttled {
+		return false
 	}
 	for {
 		if t.outOff == len(t.out) {
@@ -53,8 +57,14 @@ func (m *Multi) stepSend(t *transfer) bool {
 			return false
 		case err == errTransferEnded:
 			return false
+		case err != nil && t.retryable():
+			m.retry(t) // the server closed the idle connection as we reused it
+			return true
 		case err != nil:
 			m.fail(t, ErrSendError, err)
+			return false
+		}
+		if m.overRate(t, t.info.Uploaded+t.body.pending, t.e.MaxSendSpeed) {
 			return false
 		}
 	}

@@ -11,10 +11,14 @@ import (
 type expireID uint8
 
 const (
-	expRunNow  expireID = iota // run the transfer at the next action (start, unpause, read budget spent)
-	expConnect                 // ConnectTimeout
-	expTotal                   // Timeout
-	expRetry                   // try again later (a body reader with nothing to give)
+	expRunNow    expireID = iota // run the transfer at the next action (start, unpause, read budget spent)
+	expConnect                   // ConnectTimeout
+	expTotal                     // Timeout
+	expRetry                     // try again later (a body reader with nothing to give)
+	expEyeballs                  // start the next connection attempt beside the first
+	expLowSpeed                  // the once-a-second low-speed check
+	expRateLimit                 // MaxRecvSpeed or MaxSendSpeed: resume after the pause
+	expProgress                  // the once-a-second Progress call
 	numExpire
 )
 
@@ -169,11 +173,19 @@ func (m *Multi) expired(t *transfer, now int64) {
 	if t.done {
 		return
 	}
+	if fired[expEyeballs] {
+		t.eyeballsDue = true
+	}
+	if fired[expRateLimit] {
+		t.throttled = false
+	}
 	switch {
 	case fired[expTotal]:
 		m.fail(t, ErrOperationTimedOut, errTimeout("operation", t.e.Timeout))
 	case fired[expConnect]:
 		m.fail(t, ErrOperationTimedOut, errTimeout(t.phase(), t.connectTimeout()))
+	case fired[expLowSpeed] && m.tooSlow(t, now):
+	case fired[expProgress] && !m.progress(t, true):
 	default:
 		m.run(t)
 	}

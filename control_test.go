@@ -1,0 +1,462 @@
+package xfer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestMaxHostConnections(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	l := newEpollLoop(t, MultiOptions{MaxHostConnections: 4})
+	var es []*Easy
+	for i := 0; i < 200; i++ {
+		e := NewEasy(fmt.Sprintf("%s/body?size=%d&seed=%d", srv.URL, i*100, i))
+		es = append(es, e)
+		l.m.Add(e)
+	}
+	l.run(len(es), 30*time.Second)
+	connects := 0
+	for _, e := range es {
+		if err := l.done[e]; err != nil {
+			t.Fatal(err)
+		}
+		connects += e.Info().NumConnects
+	}
+	if l.maxWatch > 4 || connects > 4 {
+		t.Fatalf("%d sockets watched at once, %d connections opened; the limit is 4", l.maxWatch, connects)
+	}
+}
+
+func TestMaxTotalConnections(t *testing.T) {
+	checkLeaks(t)
+	srvs := []*httptest.Server{newServer(t), newServer(t), newServer(t)}
+	l := newEpollLoop(t, MultiOptions{MaxTotalConnections: 2})
+	var es []*Easy
+	for i := 0; i < 60; i++ {
+		e := NewEasy(fmt.Sprintf("%s/body?size=%d&seed=%d", srvs[i%3].URL, 1000, i))
+		es = append(es, e)
+		l.m.Add(e)
+	}
+	l.run(len(es), 30*time.Second)
+	for _, e := range es {
+		if err := l.done[e]; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if l.maxWatch > 2 {
+		t.Fatalf("%d sockets watched at once; the limit is 2", l.maxWatch)
+	}
+}
+
+func TestPendingTransferTimesOut(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	l := newEpollLoop(t, MultiOptions{MaxHostConnections: 1})
+	busy := NewEasy(srv.URL + "/stall")
+	l.m.Add(busy)
+	waiting := NewEasy(srv.URL + "/body?size=10")
+	waiting.Timeout = 300 * time.Millisecond
+	start := time.Now()
+	l.m.Add(waiting)
+	if running, _ := l.m.SocketAction(SocketTimeout, 0); running != 2 {
+		t.Fatalf("running %d: a waiting transfer counts as running", running)
+	}
+	l.run(1, 5*time.Second)
+	if err := l.done[waiting]; !errors.Is(err, ErrOperationTimedOut) {
+		t.Fatalf("waiting transfer ended with %v", err)
+	}
+	if el := time.Since(start); el < 300*time.Millisecond {
+		t.Fatalf("timed out after %v", el)
+	}
+	if len(l.watched) != 1 {
+		t.Fatalf("watched %v: only the busy transfer's socket", l.watched)
+	}
+	// When the slot frees, the next waiting transfer runs on it.
+	next := NewEasy(srv.URL + "/body?size=10")
+	l.m.Add(next)
+	l.m.Remove(busy)
+	l.run(2, 5*time.Second)
+	if err := l.done[next]; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSequentialTransfersShareOneConnection(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	l := newEpollLoop(t, MultiOptions{})
+	connects := 0
+	for i := 0; i < 100; i++ {
+		e := NewEasy(fmt.Sprintf("%s/body?size=%d&framing=%s", srv.URL, i*37, []string{"cl", "chunked"}[i%2]))
+		l.m.Add(e)
+		l.run(i+1, 5*time.Second)
+		if err := l.done[e]; err != nil {
+			t.Fatal(err)
+		}
+		connects += e.Info().NumConnects
+		l.m.Remove(e)
+	}
+	if connects != 1 {
+		t.Fatalf("100 sequential transfers opened %d connections", connects)
+	}
+}
+
+// closingServer answers the first request of each connection and closes the connection
+// when the second request arrives, without a reply: a keep-alive race.
+func closingServer(t *testing.T) (url string, accepts *atomic.Int32, bodies *[]string) {
+	var mu sync.Mutex
+	accepts = new(atomic.Int32)
+	bodies = new([]string)
+	url = rawServer(t, func(c net.Conn) {
+		accepts.Add(1)
+		head := readRequest(c)
+		mu.Lock()
+		*bodies = append(*bodies, head)
+		mu.Unlock()
+		c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+		readRequest(c) // the second request: hang up instead of answering
+	})
+	return url, accepts, bodies
+}
+
+func TestRetryOnDeadReusedConnection(t *testing.T) {
+	checkLeaks(t)
+	url, accepts, _ := closingServer(t)
+	l := newEpollLoop(t, MultiOptions{})
+	first := NewEasy(url + "/1")
+	l.m.Add(first)
+	l.run(1, 5*time.Second)
+	second := NewEasy(url + "/2")
+	l.m.Add(second)
+	l.run(2, 5*time.Second)
+	if err := l.done[second]; err != nil {
+		t.Fatalf("GET on a connection the server dropped: %v", err)
+	}
+	if second.Info().NumConnects != 1 || accepts.Load() != 2 {
+		t.Fatalf("NumConnects %d, server accepts %d", second.Info().NumConnects, accepts.Load())
+	}
+	// A body that cannot be replayed is not sent again.
+	post := NewEasy(url + "/3")
+	post.Body = io.MultiReader(strings.NewReader("once"))
+	l.m.Add(post)
+	l.run(3, 5*time.Second)
+	if err := l.done[post]; !errors.Is(err, ErrGotNothing) && !errors.Is(err, ErrSendError) {
+		t.Fatalf("POST with a one-shot body: %v, want ErrGotNothing or ErrSendError", err)
+	}
+	if accepts.Load() != 2 {
+		t.Fatalf("the POST was resent: %d accepts", accepts.Load())
+	}
+}
+
+// redirectServer serves a few redirect shapes and records the Authorization and Cookie it
+// sees on /final.
+type redirectServer struct {
+	*httptest.Server
+	mu       sync.Mutex
+	hits     map[string]int
+	creds    []string
+	bodies   []string
+	methods  []string
+	otherURL string
+}
+
+func newRedirectServer(t *testing.T) *redirectServer {
+	rs := &redirectServer{hits: map[string]int{}}
+	rs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		rs.mu.Lock()
+		rs.hits[r.URL.Path]++
+		rs.mu.Unlock()
+		switch r.URL.Path {
+		case "/rel":
+			w.Header().Set("Location", "final?x=1")
+			w.WriteHeader(302)
+			io.WriteString(w, "redirect body, not delivered")
+		case "/abs":
+			w.Header().Set("Location", "http://"+r.Host+"/final")
+			w.WriteHeader(301)
+		case "/see-other":
+			w.Header().Set("Location", "/final")
+			w.WriteHeader(303)
+		case "/temp":
+			w.Header().Set("Location", "/final")
+			w.WriteHeader(307)
+		case "/loop":
+			w.Header().Set("Location", "/loop")
+			w.WriteHeader(302)
+		case "/away":
+			rs.mu.Lock()
+			other := rs.otherURL
+			rs.mu.Unlock()
+			w.Header().Set("Location", other+"/final")
+			w.WriteHeader(302)
+		case "/file":
+			w.Header().Set("Location", "file:///etc/passwd")
+			w.WriteHeader(302)
+		case "/ftp":
+			w.Header().Set("Location", "ftp://127.0.0.1/x")
+			w.WriteHeader(302)
+		case "/final":
+			rs.mu.Lock()
+			rs.creds = append(rs.creds, r.Header.Get("Authorization")+"|"+r.Header.Get("Cookie"))
+			rs.bodies = append(rs.bodies, string(b))
+			rs.methods = append(rs.methods, r.Method)
+			rs.mu.Unlock()
+			fmt.Fprintf(w, "final %s %s", r.Method, b)
+		}
+	}))
+	t.Cleanup(rs.Close)
+	return rs
+}
+
+func (rs *redirectServer) hitCount(path string) int {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return rs.hits[path]
+}
+
+func (rs *redirectServer) lastCreds() string {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return rs.creds[len(rs.creds)-1]
+}
+
+func TestRedirects(t *testing.T) {
+	checkLeaks(t)
+	a := newRedirectServer(t)
+	b := newRedirectServer(t)
+	a.mu.Lock()
+	a.otherURL = b.URL
+	a.mu.Unlock()
+	l := newEpollLoop(t, MultiOptions{})
+	run := func(path string, mod func(e *Easy)) (*Easy, []byte, error) {
+		e := NewEasy(a.URL + path)
+		e.FollowLocation = true
+		var body []byte
+		e.Write = collect(&body)
+		if mod != nil {
+			mod(e)
+		}
+		l.m.Add(e)
+		l.run(len(l.done)+1, 5*time.Second)
+		return e, body, l.done[e]
+	}
+	e, body, err := run("/rel", nil)
+	if err != nil || string(body) != "final GET " || e.Info().RedirectCount != 1 || e.Info().EffectiveURL != a.URL+"/final?x=1" || e.Info().Status != 200 {
+		t.Fatalf("relative: %v %q %+v", err, body, e.Info())
+	}
+	if _, body, err = run("/abs", nil); err != nil || string(body) != "final GET " {
+		t.Fatalf("absolute: %v %q", err, body)
+	}
+	if _, body, err = run("/see-other", func(e *Easy) { e.Body = strings.NewReader("data") }); err != nil || string(body) != "final GET " {
+		t.Fatalf("303 after POST: %v %q", err, body)
+	}
+	if _, body, err = run("/temp", func(e *Easy) { e.Body = bytes.NewBufferString("data") }); err != nil || string(body) != "final POST data" {
+		t.Fatalf("307 with a body: %v %q", err, body)
+	}
+	if _, _, err = run("/temp", func(e *Easy) { e.Body = io.MultiReader(strings.NewReader("data")) }); !errors.Is(err, ErrSendError) {
+		t.Fatalf("307 with a one-shot body: %v", err)
+	}
+	before := a.hitCount("/loop")
+	if e, _, err = run("/loop", func(e *Easy) { e.MaxRedirs = 2 }); !errors.Is(err, ErrTooManyRedirects) {
+		t.Fatalf("loop: %v", err)
+	}
+	if n := a.hitCount("/loop") - before; n != 3 || e.Info().RedirectCount != 2 {
+		t.Fatalf("loop with MaxRedirs 2: %d responses, %d redirects; want 3 and 2", n, e.Info().RedirectCount)
+	}
+	for _, p := range []string{"/file", "/ftp"} {
+		if _, _, err = run(p, nil); !errors.Is(err, ErrUnsupportedProtocol) {
+			t.Fatalf("%s: %v", p, err)
+		}
+	}
+	// Credentials go to the first origin only.
+	creds := func(e *Easy) {
+		e.Header = http.Header{"Authorization": {"Bearer T"}, "Cookie": {"s=1"}}
+	}
+	if _, body, err = run("/away", creds); err != nil || string(body) != "final GET " {
+		t.Fatalf("cross-port: %v %q", err, body)
+	}
+	if got := b.lastCreds(); got != "|" {
+		t.Fatalf("the other origin received credentials %q", got)
+	}
+	if _, _, err = run("/rel", creds); err != nil || a.lastCreds() != "Bearer T|s=1" {
+		t.Fatalf("same origin: %v, %q", err, a.lastCreds())
+	}
+	// Userinfo in the URL is not forwarded either.
+	e = NewEasy(strings.Replace(a.URL, "http://", "http://user:pw@", 1) + "/away")
+	e.FollowLocation = true
+	l.m.Add(e)
+	l.run(len(l.done)+1, 5*time.Second)
+	if err := l.done[e]; err != nil || b.lastCreds() != "|" {
+		t.Fatalf("userinfo: %v, %q", err, b.lastCreds())
+	}
+	// Without FollowLocation the redirect is the answer.
+	e = NewEasy(a.URL + "/rel")
+	var got []byte
+	e.Write = collect(&got)
+	l.m.Add(e)
+	l.run(len(l.done)+1, 5*time.Second)
+	if err := l.done[e]; err != nil || e.Info().Status != 302 || string(got) != "redirect body, not delivered" {
+		t.Fatalf("not following: %v %d %q", err, e.Info().Status, got)
+	}
+}
+
+func TestPauseFromWrite(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	l := newEpollLoop(t, MultiOptions{})
+	e := NewEasy(srv.URL + "/body?size=300000&seed=5&framing=chunked")
+	e.BufferSize = 4096
+	var got []byte
+	calls, paused := 0, false
+	e.Write = func(p []byte) (int, error) {
+		if paused {
+			t.Fatal("Write called while paused")
+		}
+		calls++
+		if calls%3 == 0 {
+			paused = true
+			return 0, ErrPause
+		}
+		got = append(got, p...)
+		return len(p), nil
+	}
+	l.m.Add(e)
+	var fd int
+	for l.ndone == 0 {
+		l.step(100 * time.Millisecond)
+		if paused {
+			for fd = range l.calls {
+			}
+			if w, ok := l.watched[fd]; ok && w&PollIn != 0 {
+				t.Fatalf("paused, but fd %d is watched for %v", fd, w)
+			}
+			paused = false
+			if err := e.Pause(PauseCont); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := l.done[e]; err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, bodyFor(300000, 5)) {
+		t.Fatalf("body after pauses differs: %d bytes", len(got))
+	}
+	if calls < 30 {
+		t.Fatalf("only %d Write calls", calls)
+	}
+}
+
+func TestLowSpeedLimit(t *testing.T) {
+	checkLeaks(t)
+	url := rawServer(t, func(c net.Conn) {
+		readRequest(c)
+		c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"))
+		c.SetReadDeadline(time.Now().Add(8 * time.Second))
+		for i := 0; i < 8; i++ {
+			if _, err := c.Write([]byte("x")); err != nil {
+				return
+			}
+			// Wait a second, or less if the client leaves.
+			c.SetReadDeadline(time.Now().Add(time.Second))
+			if _, err := c.Read(make([]byte, 1)); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+				return
+			}
+		}
+	})
+	l := newEpollLoop(t, MultiOptions{})
+	e := NewEasy(url + "/")
+	e.LowSpeedLimit, e.LowSpeedTime = 100, 2*time.Second
+	start := time.Now()
+	l.m.Add(e)
+	l.run(1, 10*time.Second)
+	if err := l.done[e]; !errors.Is(err, ErrOperationTimedOut) {
+		t.Fatalf("err %v", err)
+	}
+	if el := time.Since(start); el < 2*time.Second {
+		t.Fatalf("too slow after %v, before LowSpeedTime", el)
+	}
+}
+
+func TestMaxRecvSpeed(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	l := newEpollLoop(t, MultiOptions{})
+	e := NewEasy(srv.URL + "/body?size=1048576&seed=2")
+	e.MaxRecvSpeed = 200 << 10
+	var got []byte
+	e.Write = collect(&got)
+	start := time.Now()
+	l.m.Add(e)
+	l.run(1, 20*time.Second)
+	if err := l.done[e]; err != nil || !bytes.Equal(got, bodyFor(1<<20, 2)) {
+		t.Fatalf("err %v, %d bytes", err, len(got))
+	}
+	if el := time.Since(start); el < 4500*time.Millisecond {
+		t.Fatalf("1 MiB at 200 KiB/s took %v", el)
+	}
+	if l.actions > 500 {
+		t.Fatalf("%d actions: the loop spun instead of sleeping", l.actions)
+	}
+}
+
+func TestProgress(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	l := newEpollLoop(t, MultiOptions{})
+	e := NewEasy(srv.URL + "/body?size=200000")
+	var last Progress
+	calls := 0
+	e.Progress = func(p Progress) error {
+		calls++
+		last = p
+		return nil
+	}
+	l.m.Add(e)
+	l.run(1, 5*time.Second)
+	if err := l.done[e]; err != nil || calls < 2 || last.Downloaded != 200000 || last.DownloadTotal != 200000 {
+		t.Fatalf("err %v, %d calls, last %+v", err, calls, last)
+	}
+	stop := NewEasy(srv.URL + "/stall")
+	stop.Progress = func(p Progress) error {
+		if p.DownloadTotal == 100 {
+			return errors.New("enough")
+		}
+		return nil
+	}
+	l.m.Add(stop)
+	l.run(2, 5*time.Second)
+	if err := l.done[stop]; !errors.Is(err, ErrAbortedByCallback) {
+		t.Fatalf("progress abort: %v", err)
+	}
+}
+
+func TestLocalAddr(t *testing.T) {
+	checkLeaks(t)
+	var remote atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		remote.Store(r.RemoteAddr)
+	}))
+	t.Cleanup(srv.Close)
+	e := NewEasy(srv.URL)
+	e.LocalAddr = "127.0.0.2"
+	if err := e.Perform(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := remote.Load().(string); !strings.HasPrefix(got, "127.0.0.2:") || e.Info().LocalAddr.Addr().String() != "127.0.0.2" {
+		t.Fatalf("server saw %s, local %v", got, e.Info().LocalAddr)
+	}
+}

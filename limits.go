@@ -1,0 +1,115 @@
+package xfer
+
+// The connection limits: MaxHostConnections and MaxTotalConnections. A transfer that would
+// exceed one waits in a FIFO queue, holding no socket and counted as running; each freed
+// slot wakes the first waiting transfer that can use it.
+
+// pendingQueue is an intrusive FIFO of transfers waiting for a connection slot.
+type pendingQueue struct {
+	head, tail *transfer
+	n          int
+}
+
+func (q *pendingQueue) push(t *transfer) {
+	t.pending = true
+	t.pprev, t.pnext = q.tail, nil
+	if q.tail != nil {
+		q.tail.pnext = t
+	} else {
+		q.head = t
+	}
+	q.tail = t
+	q.n++
+}
+
+func (q *pendingQueue) pushFront(t *transfer) {
+	t.pending = true
+	t.pprev, t.pnext = nil, q.head
+	if q.head != nil {
+		q.head.pprev = t
+	} else {
+		q.tail = t
+	}
+	q.head = t
+	q.n++
+}
+
+func (q *pendingQueue) remove(t *transfer) {
+	if !t.pending {
+		return
+	}
+	if t.pprev != nil {
+		t.pprev.pnext = t.pnext
+	} else {
+		q.head = t.pnext
+	}
+	if t.pnext != nil {
+		t.pnext.pprev = t.pprev
+	} else {
+		q.tail = t.pprev
+	}
+	t.pprev, t.pnext, t.pending = nil, nil, false
+	q.n--
+}
+
+// slotFree reports whether a new connection to key may be opened now, closing idle
+// connections that stand in the way (the oldest first).
+func (m *Multi) slotFree(key string) bool {
+	m.claiming = true
+	defer func() { m.claiming = false }()
+	if lim := m.opts.MaxHostConnections; lim > 0 {
+		for m.hostConns[key] >= lim {
+			e := m.idle.Peek(key)
+			if e == nil {
+				return false
+			}
+			m.closeConn(e.Value)
+		}
+	}
+	if lim := m.opts.MaxTotalConnections; lim > 0 {
+		for m.nconns >= lim {
+			e := m.idle.Oldest()
+			if e == nil {
+				return false
+			}
+			m.closeConn(e.Value)
+		}
+	}
+	return true
+}
+
+// canStart reports whether t could get a connection now, without changing anything.
+func (m *Multi) canStart(t *transfer) bool {
+	key := t.target.key
+	if !t.fresh() && m.idle.Peek(key) != nil {
+		return true
+	}
+	host := m.opts.MaxHostConnections <= 0 || m.hostConns[key] < m.opts.MaxHostConnections ||
+		m.idle.Peek(key) != nil
+	total := m.opts.MaxTotalConnections <= 0 || m.nconns < m.opts.MaxTotalConnections ||
+		m.idle.Len() > 0
+	return host && total
+}
+
+// queueForSlot puts t in the queue of transfers waiting for a slot.
+func (m *Multi) queueForSlot(t *transfer) {
+	if t.woken {
+		t.woken = false
+		m.pending.pushFront(t) // it keeps its place
+		return
+	}
+	m.pending.push(t)
+}
+
+// slotFreed wakes the first waiting transfer that can use a slot now. It is called each
+// time a connection closes or goes idle.
+func (m *Multi) slotFreed() {
+	for t := m.pending.head; t != nil; t = t.pnext {
+		if m.canStart(t) {
+			m.pending.remove(t)
+			t.woken = true
+			m.runSoon(t)
+			return
+		}
+	}
+}

@@ -1,0 +1,186 @@
+package xfer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// defaultMaxRedirs is libcurl's CURLOPT_MAXREDIRS default.
+const defaultMaxRedirs = 30
+
+// isRedirect reports whether a status is a redirect that FollowLocation follows.
+func isRedirect(status int) bool {
+	switch status {
+	case 301, 302, 303, 307, 308:
+		return true
+	}
+	return false
+}
+
+// maxRedirs is the most redirects t follows; -1 is unlimited.
+func (t *transfer) maxRedirs() int {
+	switch n := t.e.MaxRedirs; {
+	case n == 0:
+		return defaultMaxRedirs
+	case n < 0:
+		return -1
+	default:
+		return n
+	}
+}
+
+// redirect decides, at a final response, whether t follows it. It returns false when t
+// ended (too many redirects).
+func (m *Multi) redirect(t *transfer) bool {
+	p := &t.parser
+	if !t.e.FollowLocation || !isRedirect(p.Status) {
+		return true
+	}
+	loc := p.Header.Get("Location")
+	if loc == "" {
+		return true
+	}
+	if max := t.maxRedirs(); max >= 0 && t.redirects >= max {
+		m.fail(t, ErrTooManyRedirects, fmt.Errorf("xfer: maximum (%d) redirects followed", max))
+		return false
+	}
+	t.location, t.discard = loc, true
+	return true
+}
+
+// follow starts the request to the Location of the redirect that just completed. The
+// connection goes back to the cache first, so the next hop may reuse it.
+func (m *Multi) follow(t *transfer) {
+	loc, status := t.location, t.info.Status
+	t.location, t.discard = "", false
+	c := t.conn
+	t.conn, c.t = nil, nil
+	if c.reusable {
+		m.releaseConn(c)
+	} else {
+		m.closeConn(c)
+	}
+	base, err := url.Parse(t.url)
+	if err != nil {
+		m.fail(t, ErrURLMalformat, err)
+		return
+	}
+	ref, err := url.Parse(strings.TrimSpace(loc))
+	if err != nil {
+		m.fail(t, ErrURLMalformat, fmt.Errorf("xfer: bad Location %q: %w", loc, err))
+		return
+	}
+	next := base.ResolveReference(ref)
+	var tg target
+	if code, err := tg.set(next); err != nil {
+		m.fail(t, code, fmt.Errorf("xfer: redirect to %q refused: %w", next.Redacted(), err))
+		return
+	}
+	switch {
+	case status == 303 && t.method != "HEAD",
+		(status == 301 || status == 302) && t.method == "POST":
+		t.method, t.dropBody = "GET", true
+	}
+	if tg.key != t.origin {
+		t.stripCreds = true
+	}
+	t.redirects++
+	t.url = next.String()
+	t.info.RedirectCount = t.redirects
+	t.info.EffectiveURL = t.url
+	t.resetHop()
+	m.expireIn(t, expConnect, t.connectTimeout())
+	t.state = stInit
+}
+
+// resetHop forgets what belonged to the previous request before a new one is built.
+func (t *transfer) resetHop() {
+	t.info.Status, t.info.Proto = 0, ""
+	t.info.Header, t.info.Trailer = nil, nil
+	t.info.ContentLength = -1
+	t.addrs, t.next, t.lastErr = nil, 0, nil
+	t.held, t.heldBody = nil, nil
+}
+
+// retryable reports whether t, which failed on a reused connection before any byte of the
+// reply arrived, may be sent again on a new connection: once, and only when its body (if
+// any) can be replayed.
+func (t *transfer) retryable() bool {
+	if !t.reused || t.retried || t.parser.Started() {
+		return false
+	}
+	return t.e.Body == nil || t.dropBody || t.canRewind()
+}
+
+// retry closes t's dead connection and starts the request again on a new one.
+func (m *Multi) retry(t *transfer) {
+	c := t.conn
+	t.conn, c.t = nil, nil
+	m.closeConn(c)
+	t.retried, t.forceFresh = true, true
+	t.resetHop()
+	t.state = stInit
+}
+
+// fresh reports whether t must open a new connection.
+func (t *transfer) fresh() bool { return t.e.FreshConnect || t.forceFresh }
+
+// withoutCredentials returns h without the fields that carry credentials.
+func withoutCredentials(h http.Header) http.Header {
+	h = h.Clone()
+	for _, k := range []string{"Authorization", "Cookie", "Proxy-Authorization"} {
+		delete(h, k)
+	}
+	return h
+}
+
+// snapshotBody remembers where the body starts, so it can be sent again.
+func (t *transfer) snapshotBody() {
+	switch b := t.e.Body.(type) {
+	case *bytes.Buffer:
+		t.bodySnap = b.Bytes()
+	case io.Seeker:
+		if off, err := b.Seek(0, io.SeekCurrent); err == nil {
+			t.bodyStart = off
+		} else {
+			t.bodyStart = -1
+		}
+	}
+}
+
+// canRewind reports whether the body can be read again from its start.
+func (t *transfer) canRewind() bool {
+	switch t.e.Body.(type) {
+	case *bytes.Buffer:
+		return true
+	case io.Seeker:
+		return t.bodyStart >= 0
+	}
+	return false
+}
+
+var errNoReplay = errors.New("xfer: the request body cannot be sent again (not a *bytes.Reader, *bytes.Buffer, *strings.Reader or io.Seeker)")
+
+// bodyReader returns the body to send for this request: as given the first time, from its
+// start again afterwards.
+func (t *transfer) bodyReader() (io.Reader, error) {
+	if t.attempt == 0 {
+		return t.e.Body, nil
+	}
+	switch b := t.e.Body.(type) {
+	case *bytes.Buffer:
+		return bytes.NewReader(t.bodySnap), nil
+	case io.Seeker:
+		if t.bodyStart >= 0 {
+			if _, err := b.Seek(t.bodyStart, io.SeekStart); err == nil {
+				return t.e.Body, nil
+			}
+		}
+	}
+	return nil, errNoReplay
+}

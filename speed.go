@@ -1,0 +1,105 @@
+package xfer
+
+import (
+	"fmt"
+	"time"
+)
+
+// The speed controls: the low-speed limit, the rate limits and the Progress callback. Each
+// is one named expiry of the transfer.
+
+// armSpeed arms the once-a-second checks that t's options ask for.
+func (m *Multi) armSpeed(t *transfer) {
+	e := t.e
+	if e.LowSpeedLimit > 0 && e.LowSpeedTime > 0 {
+		t.lsLast = t.start
+		m.expire(t, expLowSpeed, t.start+int64(time.Second))
+	}
+	if e.Progress != nil {
+		m.expire(t, expProgress, t.start+int64(time.Second))
+	}
+}
+
+// tooSlow runs the low-speed check: when the average speed over each second stayed below
+// LowSpeedLimit for LowSpeedTime, t ends with ErrOperationTimedOut and tooSlow returns true.
+// A paused transfer is exempt, and unpausing starts a new window.
+func (m *Multi) tooSlow(t *transfer, now int64) bool {
+	e := t.e
+	moved := t.info.Downloaded + t.info.Uploaded
+	dt := now - t.lsLast
+	paused := e.pause != 0 && (e.pause == PauseAll || t.state != stSend && e.pause&PauseRecv != 0 || t.state == stSend && e.pause&PauseSend != 0)
+	switch {
+	case paused || t.state < stSend:
+		t.lsBelow = 0
+	case dt > 0 && (moved-t.lsBytes)*int64(time.Second)/dt < e.LowSpeedLimit:
+		if t.lsBelow == 0 {
+			t.lsBelow = t.lsLast
+		}
+		if now-t.lsBelow >= int64(e.LowSpeedTime) {
+			m.fail(t, ErrOperationTimedOut, fmt.Errorf("xfer: operation too slow: less than %d bytes/sec transferred the last %v", e.LowSpeedLimit, e.LowSpeedTime))
+			return true
+		}
+	default:
+		t.lsBelow = 0
+	}
+	t.lsLast, t.lsBytes = now, moved
+	m.expire(t, expLowSpeed, now+int64(time.Second))
+	return false
+}
+
+// overRate reports whether t moved more bytes than limit allows since it started; if so it
+// stops t's interest until the average comes back down to the limit.
+func (m *Multi) overRate(t *transfer, moved, limit int64) bool {
+	if limit <= 0 {
+		return false
+	}
+	now := m.now()
+	elapsed := now - t.start
+	due := moved * int64(time.Second) / limit // when moved bytes are allowed
+	if due <= elapsed {
+		return false
+	}
+	t.throttled = true
+	m.expire(t, expRateLimit, t.start+due)
+	return true
+}
+
+// progress calls Progress when the counters changed since the last call, or always when
+// force is set (the once-a-second call). It returns false when the callback ended t.
+func (m *Multi) progress(t *transfer, force bool) bool {
+	f := t.e.Progress
+	if f == nil || t.done {
+		return !t.done
+	}
+	p := Progress{
+		DownloadTotal: t.info.ContentLength,
+		Downloaded:    t.info.Downloaded,
+		UploadTotal:   t.uploadTotal(),
+		Uploaded:      t.info.Uploaded,
+	}
+	if force {
+		m.expireIn(t, expProgress, time.Second)
+	} else if p == t.lastProgress {
+		return true
+	}
+	t.lastProgress = p
+	m.inCB++
+	err := f(p)
+	m.inCB--
+	if err != nil {
+		m.fail(t, ErrAbortedByCallback, err)
+		return false
+	}
+	return true
+}
+
+// uploadTotal is the request body's size, or -1 when unknown.
+func (t *transfer) uploadTotal() int64 {
+	if t.body.r == nil {
+		return 0
+	}
+	if t.body.chunked {
+		return -1
+	}
+	return t.body.size
+}
