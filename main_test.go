@@ -2,6 +2,10 @@ package xfer
 
 import (
 	"bufio"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"log"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -22,8 +26,8 @@ import (
 // TestMain either runs the tests or, when asked through the environment, serves the test
 // handler from a child process (so the client's goroutine and fd counts are its own).
 func TestMain(m *testing.M) {
-	if os.Getenv("XFER_TEST_SERVER") == "1" {
-		serveChild()
+	if mode := os.Getenv("XFER_TEST_SERVER"); mode != "" {
+		serveChild(mode == "tls")
 		return
 	}
 	// Start the runtime's network poller now, so its fds are part of every baseline.
@@ -104,21 +108,47 @@ func newServer(t testing.TB) *httptest.Server {
 }
 
 // serveChild runs the test handler and prints its address, until stdin closes.
-func serveChild() {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
+// With tls, it serves over TLS and prints its certificate (base64 DER) on a second line.
+func serveChild(tls bool) {
+	srv := httptest.NewUnstartedServer(testHandler())
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	if tls {
+		srv.StartTLS()
+		fmt.Println(srv.Listener.Addr().String())
+		fmt.Println(base64.StdEncoding.EncodeToString(srv.Certificate().Raw))
+	} else {
+		srv.Start()
+		fmt.Println(srv.Listener.Addr().String())
 	}
-	fmt.Println(ln.Addr().String())
-	go http.Serve(ln, testHandler())
 	io.Copy(io.Discard, os.Stdin)
 }
 
 // newChildServer starts the test handler in a child process and returns its base URL.
 func newChildServer(t testing.TB) string {
+	base, _ := startChild(t, "http")
+	return base
+}
+
+// newChildTLSServer starts the test handler over TLS in a child process and returns its
+// base URL and a config that trusts its certificate.
+func newChildTLSServer(t testing.TB) (string, *tls.Config) {
+	base, certLine := startChild(t, "tls")
+	der, err := base64.StdEncoding.DecodeString(certLine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return base, &tls.Config{RootCAs: pool}
+}
+
+func startChild(t testing.TB, mode string) (base, extra string) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "XFER_TEST_SERVER=1")
+	cmd.Env = append(os.Environ(), "XFER_TEST_SERVER="+mode)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -130,9 +160,16 @@ func newChildServer(t testing.TB) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	out := bufio.NewReader(stdout)
+	line, err := out.ReadString('\n')
 	if err != nil || strings.HasPrefix(line, "error") {
 		t.Fatalf("child server: %q %v", line, err)
+	}
+	if mode == "tls" {
+		extra, err = out.ReadString('\n')
+		if err != nil {
+			t.Fatalf("child server: %v", err)
+		}
 	}
 	t.Cleanup(func() {
 		stdin.Close()
@@ -145,7 +182,11 @@ func newChildServer(t testing.TB) string {
 			<-done
 		}
 	})
-	return "http://" + strings.TrimSpace(line)
+	scheme := "http://"
+	if mode == "tls" {
+		scheme = "https://"
+	}
+	return scheme + strings.TrimSpace(line), strings.TrimSpace(extra)
 }
 
 // countFds counts this process's open fds.

@@ -1,11 +1,18 @@
 package xfer
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"io"
+	"log"
+	"math/big"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"testing"
@@ -128,4 +135,138 @@ func TestHTTPSResumption(t *testing.T) {
 func port(u string) string {
 	_, p, _ := net.SplitHostPort(u[len("https://"):])
 	return p
+}
+
+func TestHTTPSFiveHundredConcurrent(t *testing.T) {
+	checkLeaks(t)
+	base, cfg := newChildTLSServer(t)
+	set := newTransferSet(base, 500)
+	l := newEpollLoop(t, MultiOptions{})
+	l.onDone = func(e *Easy, err error) {
+		set.finished(t, &Message{Easy: e, Err: err})
+		l.m.Remove(e)
+	}
+	g0 := runtime.NumGoroutine()
+	for _, e := range set.es {
+		e.TLSConfig = cfg
+		l.m.Add(e)
+	}
+	peak, peakTLS := 0, 0
+	for end := time.Now().Add(60 * time.Second); l.ndone < len(set.es) && time.Now().Before(end); {
+		l.step(100 * time.Millisecond)
+		inTLS := 0
+		for _, e := range set.es {
+			if e.x.state == stTLS && !e.x.done {
+				inTLS++
+			}
+		}
+		// A suspended handshake is a coroutine, which the runtime counts as a goroutine;
+		// nothing else may add one.
+		if g := runtime.NumGoroutine(); g > g0+inTLS {
+			t.Fatalf("%d goroutines with %d handshakes suspended (started with %d)", g, inTLS, g0)
+		} else if g > peak {
+			peak, peakTLS = g, inTLS
+		}
+	}
+	set.check(t)
+	if g := runtime.NumGoroutine(); g != g0 {
+		t.Fatalf("goroutines %d after the transfers, %d before", g, g0)
+	}
+	t.Logf("peak goroutines %d (start %d) with %d handshakes suspended", peak, g0, peakTLS)
+	if l.maxWatch < 250 {
+		t.Fatalf("at most %d sockets at once: the handshakes did not overlap", l.maxWatch)
+	}
+}
+
+// selfSigned makes a certificate signed by parent (or by itself when parent is nil).
+func selfSigned(t testing.TB, cn string, notAfter time.Time, parent *tls.Certificate) tls.Certificate {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: cn},
+		NotBefore:             notAfter.Add(-48 * time.Hour),
+		NotAfter:              notAfter,
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  parent == nil,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	signer, signKey := tmpl, any(key)
+	if parent != nil {
+		signer, signKey = parent.Leaf, parent.PrivateKey
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(der)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
+}
+
+func TestHTTPSExpiredCertificate(t *testing.T) {
+	checkLeaks(t)
+	ca := selfSigned(t, "test CA", time.Now().Add(24*time.Hour), nil)
+	leaf := selfSigned(t, "expired", time.Now().Add(-time.Hour), &ca)
+	srv := httptest.NewUnstartedServer(testHandler())
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{leaf}}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Leaf)
+	e := NewEasy(srv.URL + "/body?size=1")
+	e.TLSConfig = &tls.Config{RootCAs: pool}
+	err := e.Perform(t.Context())
+	var ve *tls.CertificateVerificationError
+	if !errors.Is(err, ErrPeerFailedVerification) || !errors.As(err, &ve) {
+		t.Fatalf("expired certificate: %v", err)
+	}
+}
+
+func TestHTTPSClientCertificatesDoNotShare(t *testing.T) {
+	checkLeaks(t)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.TLS.PeerCertificates) > 0 {
+			io.WriteString(w, r.TLS.PeerCertificates[0].Subject.CommonName)
+		}
+	}))
+	srv.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	one := selfSigned(t, "one", time.Now().Add(time.Hour), nil)
+	two := selfSigned(t, "two", time.Now().Add(time.Hour), nil)
+	cfgOne := &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{one}}
+	cfgTwo := &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{two}}
+	l := newEpollLoop(t, MultiOptions{})
+	get := func(cfg *tls.Config) (*Easy, string) {
+		e := NewEasy(srv.URL)
+		e.TLSConfig = cfg
+		var body []byte
+		e.Write = collect(&body)
+		l.m.Add(e)
+		l.run(l.ndone+1, 5*time.Second)
+		if err := l.done[e]; err != nil {
+			t.Fatal(err)
+		}
+		return e, string(body)
+	}
+	a, who := get(cfgOne)
+	if who != "one" || a.Info().NumConnects != 1 {
+		t.Fatalf("first: %q, %d connects", who, a.Info().NumConnects)
+	}
+	b, who := get(cfgTwo)
+	if who != "two" || b.Info().NumConnects != 1 || b.Info().TLS.DidResume {
+		t.Fatalf("other certificate: %q, %d connects, resumed %v", who, b.Info().NumConnects, b.Info().TLS.DidResume)
+	}
+	c, who := get(cfgOne)
+	if who != "one" || c.Info().NumConnects != 0 {
+		t.Fatalf("same certificate again: %q, %d connects", who, c.Info().NumConnects)
+	}
 }
