@@ -2,6 +2,7 @@ package xfer
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net/netip"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/xfer-go/xfer/internal/conncache"
 	"github.com/xfer-go/xfer/internal/sock"
 	"github.com/xfer-go/xfer/internal/tlsconn"
+	"golang.org/x/sys/unix"
 )
 
 // conn is one connection to a server. It is owned by one transfer at a time, or waits in
@@ -223,8 +225,27 @@ func (m *Multi) closeConn(c *conn) {
 	}
 }
 
-// idleEvent handles activity on an idle connection: the server closed it or sent bytes
-// nobody asked for. Either way it cannot carry another request.
+// idleEvent handles activity on an idle connection. The server closed it or sent bytes
+// nobody asked for, and then it cannot carry another request; but TLS may also deliver a
+// message of its own (a session ticket, a key update), which leaves it usable.
 func (m *Multi) idleEvent(c *conn) {
-	m.closeConn(c)
+	if c.tls == nil {
+		if !sock.Alive(c.fd) {
+			m.closeConn(c)
+		}
+		return
+	}
+	buf := m.cipherBuf()
+	n, err := sock.Read(c.fd, buf)
+	switch {
+	case err == unix.EAGAIN:
+		return
+	case n <= 0:
+		m.closeConn(c)
+		return
+	}
+	c.tls.Feed(buf[:n])
+	if k, err := c.tls.Read(m.readBuf(4096)); k > 0 || !errors.Is(err, tlsconn.ErrWouldBlock) {
+		m.closeConn(c) // application data, close_notify or an error
+	}
 }
