@@ -1,3 +1,5 @@
+//go:build linux
+
 package xfer_test
 
 import (
@@ -61,11 +63,22 @@ func ExampleMulti_SocketAction() {
 	for running := 2; running > 0; {
 		wait := 1000
 		if !deadline.IsZero() {
-			wait = int(max(0, time.Until(deadline).Milliseconds()))
+			// Round up: waking before the deadline would only re-arm the timer.
+			wait = int(max(0, (time.Until(deadline)+time.Millisecond-1)/time.Millisecond))
 		}
 		n, _ := unix.EpollWait(ep, events, wait)
 		for _, ev := range events[:max(n, 0)] {
-			running, _ = m.SocketAction(int(ev.Fd), xfer.Event(ev.Events&(unix.EPOLLIN|unix.EPOLLOUT)))
+			var what xfer.Event
+			if ev.Events&(unix.EPOLLIN|unix.EPOLLHUP) != 0 {
+				what |= xfer.EventIn
+			}
+			if ev.Events&unix.EPOLLOUT != 0 {
+				what |= xfer.EventOut
+			}
+			if ev.Events&unix.EPOLLERR != 0 {
+				what |= xfer.EventErr
+			}
+			running, _ = m.SocketAction(int(ev.Fd), what)
 		}
 		if !deadline.IsZero() && !time.Now().Before(deadline) {
 			deadline = time.Time{}

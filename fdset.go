@@ -2,6 +2,7 @@ package xfer
 
 import (
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -59,7 +60,7 @@ func (m *Multi) Fdset(read, write, except *unix.FdSet) (maxfd int, err error) {
 		return -1, ErrMultiClosed
 	}
 	maxfd = -1
-	const setSize = len(unix.FdSet{}.Bits) * 64
+	const setSize = len(unix.FdSet{}.Bits) * int(unsafe.Sizeof(unix.FdSet{}.Bits[0])) * 8
 	m.socks.each(func(ent *sockEntry) {
 		if ent.fd >= setSize || ent.want == 0 {
 			return

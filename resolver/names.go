@@ -61,10 +61,15 @@ func isLocalhost(key string) bool {
 	return key == "localhost" || strings.HasSuffix(key, ".localhost")
 }
 
-// isOnion reports whether key is under .onion, which is never sent to DNS
-// (RFC 7686).
-func isOnion(key string) bool {
-	return key == "onion" || strings.HasSuffix(key, ".onion")
+// isUnresolvable reports whether key is under .onion (RFC 7686) or .invalid (RFC 6761 §6.4),
+// names that are never sent to DNS and never found.
+func isUnresolvable(key string) bool {
+	for _, tld := range []string{"onion", "invalid"} {
+		if key == tld || strings.HasSuffix(key, "."+tld) {
+			return true
+		}
+	}
+	return false
 }
 
 // nameList returns the fully qualified names to try for host, in order:

@@ -119,6 +119,7 @@ func TestSpecialNamesAskNothing(t *testing.T) {
 		{"127.0.0.1", []string{"127.0.0.1"}, nil},
 		{"::1", []string{"::1"}, nil},
 		{"hidden.onion", nil, ErrNotFound},
+		{"no-such-host.invalid", nil, ErrNotFound},
 		{"bad..name", nil, ErrInvalidName},
 		{"", nil, ErrInvalidName},
 		{strings.Repeat("a", 64) + ".example", nil, ErrInvalidName},

@@ -166,7 +166,7 @@ func (r *Resolver) start(q *Query) {
 	case isLocalhost(bare):
 		r.finish(q, []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}, nil)
 		return
-	case isOnion(bare):
+	case isUnresolvable(bare):
 		r.finish(q, nil, ErrNotFound)
 		return
 	}

@@ -23,7 +23,7 @@ func Dial(addr netip.AddrPort, local netip.Addr) (int, error) {
 	if addr.Addr().Is6() && !addr.Addr().Is4In6() {
 		family = unix.AF_INET6
 	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	fd, err := newSocket(family, unix.SOCK_STREAM, unix.IPPROTO_TCP)
 	if err != nil {
 		return -1, err
 	}
