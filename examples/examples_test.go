@@ -1,0 +1,471 @@
+package examples_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// The programs are built and run as a user would: go build, then exec with URLs on
+// standard input or in the arguments, against an httptest server on 127.0.0.1.
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// perTransfer is the -timeout given to the programs; the stalled URL must hit it.
+const perTransfer = 3 * time.Second
+
+// content is what every body is cut from.
+var content = func() []byte {
+	b := make([]byte, 1<<20)
+	r := rand.New(rand.NewPCG(3, 5))
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}()
+
+// want is what a program must report for one URL.
+type want struct {
+	url    string
+	status string // "200", "404", or the start of an error: "error: xfer: timeout was reached"
+	size   int    // body bytes; -1: do not check
+	file   string // name under -o; "": none is written
+}
+
+// fixture is the server and the URLs a run fetches.
+type fixture struct {
+	ok      []want // 20 URLs that succeed, with bodies of 0 B to 1 MiB in three framings
+	missing want   // a 404
+	refused want   // a port nobody listens on
+	stalled want   // a server that never answers
+}
+
+func (f *fixture) all() []want { return append(slices.Clone(f.ok), f.missing, f.refused, f.stalled) }
+
+func newFixture(t *testing.T) *fixture {
+	stop := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/stall", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		close(stop)
+		srv.Close()
+	})
+	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
+		t.Fatalf("test server at %s, not on 127.0.0.1", srv.URL)
+	}
+
+	f := &fixture{}
+	sizes := []int{5000, 0, 1, 2, 100, 1000, 1460, 4096, 8192, 16384,
+		65535, 65536, 65537, 100000, 200000, 262144, 500000, 524288, 1000000, 1 << 20}
+	for i, size := range sizes {
+		var p, file string
+		switch i {
+		case 0:
+			p, file = "/", "index.html"
+		case 1:
+			p, file = "/a/data.bin", "data.bin"
+		case 2:
+			p, file = "/b/data.bin", "data-1.bin" // the same name again: a counter is added
+		default:
+			p = fmt.Sprintf("/f/%02d.bin", i)
+			file = p[len("/f/"):]
+		}
+		framing := []string{"length", "chunked", "close"}[i%3]
+		body := content[:size]
+		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != p {
+				http.NotFound(w, r)
+				return
+			}
+			serve(w, framing, body)
+		})
+		u := srv.URL + p
+		if i > 0 {
+			u += "?framing=" + framing
+		}
+		f.ok = append(f.ok, want{url: u, status: "200", size: size, file: file})
+	}
+
+	rec := httptest.NewRecorder()
+	http.NotFound(rec, httptest.NewRequest("GET", "/missing", nil))
+	f.missing = want{url: srv.URL + "/missing", status: "404", size: rec.Body.Len(), file: "missing"}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String() + "/refused"
+	ln.Close()
+	f.refused = want{url: refused, status: "error: xfer: could not connect to server", size: 0}
+	f.stalled = want{url: srv.URL + "/stall", status: "error: xfer: timeout was reached", size: 0}
+	return f
+}
+
+// serve writes body with Content-Length, chunked, or ended by closing the connection.
+func serve(w http.ResponseWriter, framing string, body []byte) {
+	switch framing {
+	case "length":
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body)
+	case "chunked":
+		w.(http.Flusher).Flush()
+		for len(body) > 0 {
+			n := min(len(body), 70000)
+			w.Write(body[:n])
+			w.(http.Flusher).Flush()
+			body = body[n:]
+		}
+	case "close":
+		conn, bw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		bw.WriteString("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+		bw.Write(body)
+		bw.Flush()
+	}
+}
+
+// raceEnabled reports whether this test was built with -race; the programs are then too.
+func raceEnabled() bool {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "-race" {
+				return s.Value == "true"
+			}
+		}
+	}
+	return false
+}
+
+// build compiles the program in dir (relative to examples/) and returns its path.
+func build(t *testing.T, dir string) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go command: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), dir)
+	args := []string{"build", "-o", bin}
+	if raceEnabled() {
+		args = append(args, "-race")
+	}
+	args = append(args, "./"+dir)
+	if out, err := exec.Command(goTool, args...).CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return bin
+}
+
+// run is one execution of a program.
+type run struct {
+	stdout, stderr string
+	code           int // exit status
+}
+
+// execute runs bin and waits for it to exit on its own.
+func execute(t *testing.T, bin string, stdin *os.File, input string, args ...string) run {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.WaitDelay = 5 * time.Second
+	switch {
+	case stdin != nil:
+		cmd.Stdin = stdin
+	case input != "":
+		cmd.Stdin = strings.NewReader(input) // a pipe: read through the program's loop
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("%s %v did not exit within the limit; stderr:\n%s", filepath.Base(bin), args, stderr.String())
+	}
+	r := run{stdout: stdout.String(), stderr: stderr.String()}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		r.code = exit.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return r
+}
+
+// result is one line a program printed: <status-or-error> <bytes> <seconds> <url>.
+type result struct {
+	status string
+	bytes  int
+	secs   time.Duration
+}
+
+// results parses a program's standard output, one result a line, by URL.
+func results(t *testing.T, out string) map[string][]result {
+	t.Helper()
+	m := map[string][]result{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 {
+			t.Errorf("malformed result line %q", sc.Text())
+			continue
+		}
+		n := len(f)
+		size, err1 := strconv.Atoi(f[n-3])
+		secs, err2 := time.ParseDuration(f[n-2])
+		if err1 != nil || err2 != nil || !strings.HasSuffix(f[n-2], "s") {
+			t.Errorf("malformed result line %q", sc.Text())
+			continue
+		}
+		m[f[n-1]] = append(m[f[n-1]], result{status: strings.Join(f[:n-3], " "), bytes: size, secs: secs})
+	}
+	return m
+}
+
+// check verifies that out has exactly one right result line for each of ws and no other.
+func check(t *testing.T, out string, ws []want) {
+	t.Helper()
+	got := results(t, out)
+	for _, w := range ws {
+		rs := got[w.url]
+		delete(got, w.url)
+		if len(rs) != 1 {
+			t.Errorf("%s: %d result lines, want 1", w.url, len(rs))
+			continue
+		}
+		r := rs[0]
+		if !strings.HasPrefix(r.status, w.status) || (!strings.HasPrefix(w.status, "error") && r.status != w.status) {
+			t.Errorf("%s: status %q, want %q", w.url, r.status, w.status)
+		}
+		if w.size >= 0 && r.bytes != w.size {
+			t.Errorf("%s: %d bytes, want %d", w.url, r.bytes, w.size)
+		}
+		if w.status == "error: xfer: timeout was reached" && r.secs < perTransfer {
+			t.Errorf("%s: timed out after %v, before the limit of %v", w.url, r.secs, perTransfer)
+		}
+	}
+	for u := range got {
+		t.Errorf("result line for %s, which was not asked for", u)
+	}
+}
+
+// checkFiles verifies that dir holds exactly the bodies of ws that have a file name.
+func checkFiles(t *testing.T, dir string, ws []want) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	var wantNames []string
+	for _, w := range ws {
+		if w.file == "" {
+			continue
+		}
+		wantNames = append(wantNames, w.file)
+		b, err := os.ReadFile(filepath.Join(dir, w.file))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if w.status == "200" && !bytes.Equal(b, content[:w.size]) {
+			t.Errorf("%s: saved body differs from the one served (%d bytes, want %d)", w.file, len(b), w.size)
+		}
+		if w.size >= 0 && len(b) != w.size {
+			t.Errorf("%s: %d bytes saved, want %d", w.file, len(b), w.size)
+		}
+	}
+	slices.Sort(names)
+	slices.Sort(wantNames)
+	if !slices.Equal(names, wantNames) {
+		t.Errorf("files saved: %v\nwant: %v", names, wantNames)
+	}
+}
+
+func urlLines(ws []want) string {
+	var b strings.Builder
+	b.WriteString("# URLs for the test\n\n")
+	for _, w := range ws {
+		b.WriteString(w.url + "\n")
+	}
+	return b.String()
+}
+
+func TestEpoll(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the epoll example is built for Linux only")
+	}
+	t.Parallel()
+	bin := build(t, "epoll")
+
+	t.Run("stdin pipe with failures", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		dir := t.TempDir()
+		r := execute(t, bin, nil, urlLines(f.all()), "-o", dir, "-timeout", perTransfer.String())
+		check(t, r.stdout, f.all())
+		checkFiles(t, dir, f.all())
+		if r.code != 1 {
+			t.Errorf("exit status %d, want 1 (two transfers failed); stderr:\n%s", r.code, r.stderr)
+		}
+	})
+
+	t.Run("stdin file, 404 is no failure", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		ws := append(slices.Clone(f.ok[:6]), f.missing)
+		name := filepath.Join(t.TempDir(), "urls.txt")
+		if err := os.WriteFile(name, []byte(urlLines(ws)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		in, err := os.Open(name) // a regular file: epoll refuses it, so it is read whole first
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer in.Close()
+		r := execute(t, bin, in, "", "-v")
+		check(t, r.stdout, ws)
+		if r.code != 0 {
+			t.Errorf("exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
+		}
+		checkTrace(t, r.stderr)
+	})
+
+	t.Run("demo", func(t *testing.T) {
+		t.Parallel()
+		checkDemo(t, execute(t, bin, nil, "", "-demo"))
+	})
+}
+
+func TestFdset(t *testing.T) {
+	t.Parallel()
+	bin := build(t, "fdset")
+
+	t.Run("stdin pipe with failures", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		dir := t.TempDir()
+		r := execute(t, bin, nil, urlLines(f.all()), "-o", dir, "-timeout", perTransfer.String(), "-parallel", "8")
+		check(t, r.stdout, f.all())
+		checkFiles(t, dir, f.all())
+		if r.code != 1 {
+			t.Errorf("exit status %d, want 1 (two transfers failed); stderr:\n%s", r.code, r.stderr)
+		}
+	})
+
+	t.Run("arguments, 404 is no failure", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		ws := append(slices.Clone(f.ok[:6]), f.missing)
+		var args []string
+		for _, w := range ws {
+			args = append(args, w.url)
+		}
+		r := execute(t, bin, nil, "", args...)
+		check(t, r.stdout, ws)
+		if r.code != 0 {
+			t.Errorf("exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
+		}
+	})
+
+	t.Run("demo", func(t *testing.T) {
+		t.Parallel()
+		checkDemo(t, execute(t, bin, nil, "", "-demo"))
+	})
+}
+
+// checkDemo verifies a -demo run: 30 bodies, each as long as its name says, and exit 0.
+func checkDemo(t *testing.T, r run) {
+	t.Helper()
+	if r.code != 0 {
+		t.Errorf("exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	got := results(t, r.stdout)
+	if len(got) != 30 {
+		t.Errorf("%d URLs reported, want 30:\n%s", len(got), r.stdout)
+	}
+	for u, rs := range got {
+		// The demo's URLs end in /NN-SIZE.bin.
+		name := strings.TrimSuffix(u[strings.LastIndexByte(u, '/')+1:], ".bin")
+		_, sizeText, _ := strings.Cut(name, "-")
+		size, err := strconv.Atoi(sizeText)
+		if err != nil {
+			t.Errorf("unexpected demo URL %s", u)
+			continue
+		}
+		if len(rs) != 1 || rs[0].status != "200" || rs[0].bytes != size {
+			t.Errorf("%s: %+v, want one result, 200 with %d bytes", u, rs, size)
+		}
+	}
+}
+
+// checkTrace verifies the socket callbacks traced by epoll -v, lines such as
+// "socket fd=8 PollIn (was PollOut)": never the same interest twice in a row for an fd, no
+// PollRemove for an fd not watched, the sockData stored with Assign handed back with every
+// later call for its fd and forgotten with PollRemove, and no fd left watched at the end.
+func checkTrace(t *testing.T, trace string) {
+	t.Helper()
+	watched := map[string]string{}
+	calls := 0
+	for line := range strings.Lines(trace) {
+		f := strings.Fields(line)
+		if len(f) < 4 || f[0] != "socket" {
+			continue
+		}
+		calls++
+		fd, what := strings.TrimPrefix(f[1], "fd="), f[2]
+		was := strings.TrimSuffix(strings.TrimPrefix(strings.Join(f[3:], " "), "("), ")")
+		old, ok := watched[fd]
+		switch {
+		case !ok && was != "new":
+			t.Errorf("fd %s, not watched, came with sockData: %q", fd, line)
+		case ok && was != "was "+old:
+			t.Errorf("fd %s, watched for %s, came with the wrong sockData: %q", fd, old, line)
+		}
+		switch {
+		case what == "PollRemove" && !ok:
+			t.Errorf("PollRemove for fd %s, which was not watched", fd)
+		case what == "PollRemove":
+			delete(watched, fd)
+		case ok && old == what:
+			t.Errorf("socket callback repeats %s for fd %s", what, fd)
+		default:
+			watched[fd] = what
+		}
+	}
+	if calls == 0 {
+		t.Errorf("no socket callback traced:\n%s", trace)
+	}
+	if len(watched) != 0 {
+		t.Errorf("still watched when the program ended: %v", watched)
+	}
+}
