@@ -145,8 +145,9 @@ func (m *Multi) enter() error {
 // leave ends an API call: it announces socket and timer changes and returns the error of a
 // callback that failed during the call.
 func (m *Multi) leave() error {
-	m.flushSockets()
-	m.updateTimer()
+	// A callback may change what is wanted (Easy.Pause): announce until nothing changes.
+	for m.flushSockets(); m.updateTimer() || len(m.changed) > 0; m.flushSockets() {
+	}
 	m.busy = false
 	err := m.callErr
 	m.callErr = nil

@@ -173,12 +173,11 @@ func (m *Multi) deliverHeld(t *transfer) bool {
 			return false
 		}
 	}
-	if len(t.held) > 0 {
-		b := t.held
-		t.held = nil
-		if !m.consume(t, b) {
-			return false
-		}
+	// Even with nothing held: the parser reports the end of a body on its next call.
+	b := t.held
+	t.held = nil
+	if !m.consume(t, b) {
+		return false
 	}
 	return !t.done && t.state == stRecv
 }

@@ -106,8 +106,13 @@ func (m *Multi) expireIn(t *transfer, id expireID, d time.Duration) {
 	m.expire(t, id, m.now()+int64(d))
 }
 
-// runSoon makes the next action run t.
-func (m *Multi) runSoon(t *transfer) { m.expire(t, expRunNow, m.now()) }
+// runSoon makes the next action run t. A run already asked for is not moved, so asking
+// again does not change the earliest expiry.
+func (m *Multi) runSoon(t *transfer) {
+	if t.exp[expRunNow] == 0 {
+		m.expire(t, expRunNow, m.now())
+	}
+}
 
 // clearExpire unsets t's expiry id.
 func (m *Multi) clearExpire(t *transfer, id expireID) {
@@ -192,24 +197,26 @@ func (m *Multi) expired(t *transfer, now int64) {
 }
 
 // updateTimer tells TimerFunc about the earliest expiry when it changed since the last
-// announcement.
-func (m *Multi) updateTimer() {
+// announcement, and reports whether it did.
+func (m *Multi) updateTimer() bool {
 	if m.opts.Timer == nil || m.dead != nil {
-		return // a dead Multi makes no more timer callbacks
+		return false // a dead Multi makes no more timer callbacks
 	}
 	n := m.timers.first()
 	if n == nil {
-		if m.timerSet {
-			m.timerSet = false
-			m.callTimer(-1)
+		if !m.timerSet {
+			return false
 		}
-		return
+		m.timerSet = false
+		m.callTimer(-1)
+		return true
 	}
 	if m.timerSet && m.timerWhen == n.when {
-		return
+		return false
 	}
 	m.timerSet, m.timerWhen = true, n.when
 	m.callTimer(roundUpMs(n.when - m.now()))
+	return true
 }
 
 func (m *Multi) callTimer(d time.Duration) {
