@@ -1579,7 +1579,7 @@ func TestFaultCatalogPause(t *testing.T) {
 			codes:   []Code{succeeded}, sent: body, whole: true,
 		}),
 		pause(faultCase{
-			name:    "trickled",
+			name: "trickled",
 			scripts: [][]faultStep{{fault.ReadRequest(), fault.Write(faultStatus200 + "Content-Length: 4000\r\n\r\n"),
 				fault.Trickle(body[:4000], 500, 5*time.Millisecond), fault.Stall()}},
 			codes: []Code{succeeded}, sent: body[:4000], whole: true,
