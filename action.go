@@ -1,8 +1,6 @@
 package xfer
 
 import (
-	"net/netip"
-
 	"github.com/xfer-go/xfer/internal/http1"
 )
 
@@ -31,26 +29,22 @@ type transfer struct {
 	exp   [numExpire]int64
 	start int64 // engine clock at Add
 
-	url          string   // the URL of this hop (redirects change it)
-	method       string   // the method of this hop
-	origin       string   // scheme, host and port of the first request
-	stripCreds   bool     // a redirect left the origin: no credentials are sent
-	dropBody     bool     // a redirect turned the request into a GET
-	redirects    int      // redirects followed
-	location     string   // the Location of a redirect being followed
-	discard      bool     // the current response is a followed redirect: its body is dropped
-	attempt      int      // requests built so far; a second one rewinds the body
-	retried      bool     // a request failed on a reused connection was sent again
-	forceFresh   bool     // the next connection must be a new one
-	reused       bool     // the connection came from the idle cache
-	bodySize     int64    // the body's size at the start; -1: unknown
-	bodyStart    int64    // where a seekable body started
-	bodySnap     []byte   // a *bytes.Buffer body's bytes, kept for a replay
-	throttled    bool     // over MaxRecvSpeed or MaxSendSpeed: waiting for expRateLimit
-	lsLast       int64    // the last low-speed check
-	lsBytes      int64    // bytes moved at that check
-	lsBelow      int64    // since when the speed is below LowSpeedLimit; 0: it is not
-	lastProgress Progress // what Progress was last told
+	url        string      // the URL of this hop (redirects change it)
+	method     string      // the method of this hop
+	origin     string      // scheme, host and port of the first request
+	stripCreds bool        // a redirect left the origin: no credentials are sent
+	dropBody   bool        // a redirect turned the request into a GET
+	redirects  int         // redirects followed
+	location   string      // the Location of a redirect being followed
+	discard    bool        // the current response is a followed redirect: its body is dropped
+	attempt    int         // requests built so far; a second one rewinds the body
+	retried    bool        // a request failed on a reused connection was sent again
+	forceFresh bool        // the next connection must be a new one
+	reused     bool        // the connection came from the idle cache
+	bodySize   int64       // the body's size at the start; -1: unknown
+	replay     *bodyReplay // how to send the body again; nil: no body
+	throttled  bool        // over MaxRecvSpeed or MaxSendSpeed: waiting for expRateLimit
+	speed      *speedState // the low-speed check and Progress; nil when neither is asked for
 
 	target  target          // what the URL names
 	addrs   []addrCandidate // where the host may be reached, in the order to try
@@ -58,7 +52,6 @@ type transfer struct {
 	lastErr error           // why the last address failed
 	query   resolverQuery   // the resolver lookup in flight
 	conn    *conn           // the connection in use
-	local   netip.Addr      // LocalAddr, parsed
 
 	attempts    []*conn // connections being made, raced (Happy Eyeballs)
 	eyeballsDue bool    // the next attempt's start time came
@@ -72,8 +65,7 @@ type transfer struct {
 	body   bodyState
 	parser http1.Parser
 
-	held     []byte // response bytes read while receiving was paused, not yet parsed
-	heldBody []byte // body bytes Write refused with ErrPause, delivered first on unpause
+	held *heldBytes // what a pause left to deliver; nil when nothing is held
 
 	info   Info
 	msg    *Message
@@ -236,6 +228,6 @@ func (m *Multi) stopTransfer(t *transfer) {
 			m.closeConn(c)
 		}
 	}
-	t.out, t.held, t.heldBody = nil, nil, nil
+	t.out, t.held = nil, nil
 	t.body = bodyState{}
 }

@@ -58,13 +58,9 @@ func (m *Multi) stepConnect(t *transfer) bool {
 		return false
 	}
 	t.woken = false
-	if t.e.LocalAddr != "" {
-		ip, err := netip.ParseAddr(t.e.LocalAddr)
-		if err != nil {
-			m.fail(t, ErrCouldntConnect, fmt.Errorf("xfer: LocalAddr: %w", err))
-			return false
-		}
-		t.local = ip
+	if _, err := t.localAddr(); err != nil {
+		m.fail(t, ErrCouldntConnect, err)
+		return false
 	}
 	t.state, t.reused = stConnecting, false
 	return m.startAttempt(t)
@@ -77,7 +73,8 @@ func (m *Multi) startAttempt(t *transfer) bool {
 	for t.next < len(t.addrs) {
 		addr := t.addrs[t.next]
 		t.next++
-		fd, err := sock.Dial(addr, t.local)
+		local, _ := t.localAddr()
+		fd, err := sock.Dial(addr, local)
 		if fd < 0 {
 			t.lastErr = fmt.Errorf("xfer: connect to %v: %w", addr, err)
 			continue
@@ -98,6 +95,18 @@ func (m *Multi) startAttempt(t *transfer) bool {
 		m.fail(t, ErrCouldntConnect, t.lastErr)
 	}
 	return false
+}
+
+// localAddr is LocalAddr parsed; the zero Addr when it is not set.
+func (t *transfer) localAddr() (netip.Addr, error) {
+	if t.e.LocalAddr == "" {
+		return netip.Addr{}, nil
+	}
+	ip, err := netip.ParseAddr(t.e.LocalAddr)
+	if err != nil {
+		return ip, fmt.Errorf("xfer: LocalAddr: %w", err)
+	}
+	return ip, nil
 }
 
 // stepConnecting checks the attempts in flight: the first to connect wins; a failed one

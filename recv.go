@@ -19,7 +19,7 @@ func (m *Multi) stepRecv(t *transfer) bool {
 	if t.e.pause&PauseRecv != 0 || t.throttled {
 		return false
 	}
-	if (len(t.heldBody) > 0 || len(t.held) > 0) && !m.deliverHeld(t) {
+	if t.held != nil && !m.deliverHeld(t) {
 		return false
 	}
 	buf := m.readBuf(t.bufSize())
@@ -87,7 +87,7 @@ func (m *Multi) consume(t *transfer, in []byte) bool {
 		case http1.EventBody:
 			if !m.deliver(t, p.Body()) {
 				if !t.done {
-					t.held = append(t.held[:0], in...)
+					t.holdRest(in)
 				}
 				return false
 			}
@@ -96,7 +96,7 @@ func (m *Multi) consume(t *transfer, in []byte) bool {
 			return false
 		}
 		if t.e.pause&PauseRecv != 0 {
-			t.held = append(t.held[:0], in...)
+			t.holdRest(in)
 			return false
 		}
 	}
@@ -151,7 +151,7 @@ func (m *Multi) deliver(t *transfer, body []byte) bool {
 	switch {
 	case errors.Is(err, ErrPause):
 		t.e.pause |= PauseRecv
-		t.heldBody = append(t.heldBody[:0], body...)
+		t.holdBody(body)
 		return false
 	case err != nil:
 		m.fail(t, ErrWriteError, err)
@@ -164,19 +164,38 @@ func (m *Multi) deliver(t *transfer, body []byte) bool {
 	return true
 }
 
+// heldBytes is what a paused transfer keeps until it is unpaused: the body bytes Write
+// refused, and the response bytes read after them but not yet parsed (the read buffer is
+// shared, so they are copied).
+type heldBytes struct{ body, rest []byte }
+
+func (t *transfer) holdBody(b []byte) {
+	if t.held == nil {
+		t.held = new(heldBytes)
+	}
+	t.held.body = append(t.held.body[:0], b...)
+}
+
+func (t *transfer) holdRest(in []byte) {
+	if t.held == nil {
+		t.held = new(heldBytes)
+	}
+	t.held.rest = append(t.held.rest[:0], in...)
+}
+
 // deliverHeld delivers what was refused or read while receiving was paused.
 func (m *Multi) deliverHeld(t *transfer) bool {
-	if len(t.heldBody) > 0 {
-		b := t.heldBody
-		t.heldBody = nil
+	h := t.held
+	if len(h.body) > 0 {
+		b := h.body
+		h.body = nil
 		if !m.deliver(t, b) {
-			return false
+			return false // paused again: b is held again, with the rest
 		}
 	}
-	// Even with nothing held: the parser reports the end of a body on its next call.
-	b := t.held
 	t.held = nil
-	if !m.consume(t, b) {
+	// Even with nothing held: the parser reports the end of a body on its next call.
+	if !m.consume(t, h.rest) {
 		return false
 	}
 	return !t.done && t.state == stRecv

@@ -104,7 +104,7 @@ func (t *transfer) resetHop() {
 	t.info.Header, t.info.Trailer = nil, nil
 	t.info.ContentLength = -1
 	t.addrs, t.next, t.lastErr = nil, 0, nil
-	t.held, t.heldBody = nil, nil
+	t.held = nil
 }
 
 // retryable reports whether t, which failed on a reused connection before any byte of the
@@ -139,18 +139,24 @@ func withoutCredentials(h http.Header) http.Header {
 	return h
 }
 
+// bodyReplay is where the body starts, to send it again.
+type bodyReplay struct {
+	start int64  // where a seekable body started; -1: it cannot seek
+	snap  []byte // a *bytes.Buffer body's bytes
+}
+
 // snapshotBody remembers where the body starts, so it can be sent again.
 func (t *transfer) snapshotBody() {
+	r := &bodyReplay{start: -1}
 	switch b := t.e.Body.(type) {
 	case *bytes.Buffer:
-		t.bodySnap = b.Bytes()
+		r.snap = b.Bytes()
 	case io.Seeker:
 		if off, err := b.Seek(0, io.SeekCurrent); err == nil {
-			t.bodyStart = off
-		} else {
-			t.bodyStart = -1
+			r.start = off
 		}
 	}
+	t.replay = r
 }
 
 // canRewind reports whether the body can be read again from its start.
@@ -159,7 +165,7 @@ func (t *transfer) canRewind() bool {
 	case *bytes.Buffer:
 		return true
 	case io.Seeker:
-		return t.bodyStart >= 0
+		return t.replay.start >= 0
 	}
 	return false
 }
@@ -174,10 +180,10 @@ func (t *transfer) bodyReader() (io.Reader, error) {
 	}
 	switch b := t.e.Body.(type) {
 	case *bytes.Buffer:
-		return bytes.NewReader(t.bodySnap), nil
+		return bytes.NewReader(t.replay.snap), nil
 	case io.Seeker:
-		if t.bodyStart >= 0 {
-			if _, err := b.Seek(t.bodyStart, io.SeekStart); err == nil {
+		if t.replay.start >= 0 {
+			if _, err := b.Seek(t.replay.start, io.SeekStart); err == nil {
 				return t.e.Body, nil
 			}
 		}

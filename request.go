@@ -69,7 +69,7 @@ func (m *Multi) since(t *transfer) time.Duration { return time.Duration(m.now() 
 
 // stepInit parses the URL, builds the request head and finds the host's addresses.
 func (m *Multi) stepInit(t *transfer) bool {
-	if !m.progress(t, t.lastProgress == Progress{}) {
+	if !m.progress(t, false) { // the first call comes before any socket is opened
 		return false
 	}
 	u, err := url.Parse(t.url)

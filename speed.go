@@ -8,11 +8,22 @@ import (
 // The speed controls: the low-speed limit, the rate limits and the Progress callback. Each
 // is one named expiry of the transfer.
 
+// speedState is what the low-speed check and the Progress calls remember.
+type speedState struct {
+	lsLast       int64    // the last low-speed check
+	lsBytes      int64    // bytes moved at that check
+	lsBelow      int64    // since when the speed is below LowSpeedLimit; 0: it is not
+	lastProgress Progress // what Progress was last told
+	called       bool     // Progress was called at least once
+}
+
 // armSpeed arms the once-a-second checks that t's options ask for.
 func (m *Multi) armSpeed(t *transfer) {
 	e := t.e
+	if (e.LowSpeedLimit > 0 && e.LowSpeedTime > 0) || e.Progress != nil {
+		t.speed = &speedState{lsLast: t.start}
+	}
 	if e.LowSpeedLimit > 0 && e.LowSpeedTime > 0 {
-		t.lsLast = t.start
 		m.expire(t, expLowSpeed, t.start+int64(time.Second))
 	}
 	if e.Progress != nil {
@@ -25,24 +36,25 @@ func (m *Multi) armSpeed(t *transfer) {
 // A paused transfer is exempt, and unpausing starts a new window.
 func (m *Multi) tooSlow(t *transfer, now int64) bool {
 	e := t.e
+	s := t.speed
 	moved := t.info.Downloaded + t.info.Uploaded
-	dt := now - t.lsLast
+	dt := now - s.lsLast
 	paused := e.pause != 0 && (e.pause == PauseAll || t.state != stSend && e.pause&PauseRecv != 0 || t.state == stSend && e.pause&PauseSend != 0)
 	switch {
 	case paused || t.state < stSend:
-		t.lsBelow = 0
-	case dt > 0 && (moved-t.lsBytes)*int64(time.Second)/dt < e.LowSpeedLimit:
-		if t.lsBelow == 0 {
-			t.lsBelow = t.lsLast
+		s.lsBelow = 0
+	case dt > 0 && (moved-s.lsBytes)*int64(time.Second)/dt < e.LowSpeedLimit:
+		if s.lsBelow == 0 {
+			s.lsBelow = s.lsLast
 		}
-		if now-t.lsBelow >= int64(e.LowSpeedTime) {
+		if now-s.lsBelow >= int64(e.LowSpeedTime) {
 			m.fail(t, ErrOperationTimedOut, fmt.Errorf("xfer: operation too slow: less than %d bytes/sec transferred the last %v", e.LowSpeedLimit, e.LowSpeedTime))
 			return true
 		}
 	default:
-		t.lsBelow = 0
+		s.lsBelow = 0
 	}
-	t.lsLast, t.lsBytes = now, moved
+	s.lsLast, s.lsBytes = now, moved
 	m.expire(t, expLowSpeed, now+int64(time.Second))
 	return false
 }
@@ -77,12 +89,13 @@ func (m *Multi) progress(t *transfer, force bool) bool {
 		UploadTotal:   t.uploadTotal(),
 		Uploaded:      t.info.Uploaded,
 	}
-	if force {
+	s := t.speed
+	if force || !s.called {
 		m.expireIn(t, expProgress, time.Second)
-	} else if p == t.lastProgress {
+	} else if p == s.lastProgress {
 		return true
 	}
-	t.lastProgress = p
+	s.lastProgress, s.called = p, true
 	m.inCB++
 	err := f(p)
 	m.inCB--
