@@ -1,0 +1,256 @@
+// Command server is the harness's workload server: a minimal HTTP/1.1 server on the
+// standard library that listens on several loopback addresses (so the clients' connections
+// spread over several address pairs and do not run out of ephemeral ports), plain and TLS.
+//
+// Endpoints (GET):
+//
+//	/hold      a reply header announcing a 1 TiB body, then nothing until the client leaves
+//	/bytes?n=N N bytes of body with a Content-Length
+//	/small     a small keep-alive reply
+//	/stats     "plain=P tls=T": how many connections are open now
+//
+// The TLS listeners use a self-signed ECDSA P-256 certificate made at start and written to
+// -cert as PEM, for the clients' root pools. Session tickets are off, so every TLS connection
+// is a full handshake. On standard output it prints one line once it listens:
+// "READY port=P tlsport=Q".
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+var (
+	nPlain atomic.Int64
+	nTLS   atomic.Int64
+)
+
+const (
+	smallReply = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nhello, world\n"
+	holdReply  = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 1099511627776\r\n\r\n"
+)
+
+var fill = bytes.Repeat([]byte("0123456789abcdef"), 16384) // 256 KiB of body
+
+func main() {
+	addrs := flag.Int("addrs", 8, "listen on 127.0.0.1 .. 127.0.0.N")
+	port := flag.Int("port", 0, "plain port (0: pick one)")
+	tlsPort := flag.Int("tlsport", 0, "TLS port (0: pick one; -1: no TLS)")
+	certOut := flag.String("cert", "", "write the self-signed certificate here (PEM)")
+	flag.Parse()
+	log.SetPrefix("server: ")
+
+	ips := make([]netip.Addr, *addrs)
+	for i := range ips {
+		ips[i] = netip.AddrFrom4([4]byte{127, 0, 0, byte(i + 1)})
+	}
+	plainLns, p := listenAll(ips, *port)
+	for _, ln := range plainLns {
+		go serve(ln, nil)
+	}
+	tp := -1
+	if *tlsPort >= 0 {
+		cfg := selfSigned(ips, *certOut)
+		var tlsLns []net.Listener
+		tlsLns, tp = listenAll(ips, *tlsPort)
+		for _, ln := range tlsLns {
+			go serve(ln, cfg)
+		}
+	}
+	fmt.Printf("READY port=%d tlsport=%d\n", p, tp)
+	// The orchestrator ends the server with a signal; stdin closing also ends it.
+	io.Copy(io.Discard, os.Stdin)
+}
+
+// listenAll listens on every address at one port: port, or one free on all of them.
+func listenAll(ips []netip.Addr, port int) ([]net.Listener, int) {
+	for try := 0; try < 50; try++ {
+		var lns []net.Listener
+		p := port
+		ok := true
+		for _, ip := range ips {
+			ln, err := net.Listen("tcp", netip.AddrPortFrom(ip, uint16(p)).String())
+			if err != nil {
+				ok = false
+				break
+			}
+			if p == 0 {
+				p = ln.Addr().(*net.TCPAddr).Port
+			}
+			lns = append(lns, ln)
+		}
+		if ok {
+			return lns, p
+		}
+		for _, ln := range lns {
+			ln.Close()
+		}
+		if port != 0 {
+			log.Fatalf("cannot listen on port %d", port)
+		}
+	}
+	log.Fatal("no port free on every address")
+	return nil, 0
+}
+
+func serve(ln net.Listener, cfg *tls.Config) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			time.Sleep(5 * time.Millisecond) // EMFILE and the like: let connections go
+			continue
+		}
+		go handle(c, cfg)
+	}
+}
+
+func handle(c net.Conn, cfg *tls.Config) {
+	count := &nPlain
+	if cfg != nil {
+		count = &nTLS
+		c = tls.Server(c, cfg)
+	}
+	count.Add(1)
+	defer count.Add(-1)
+	defer c.Close()
+	r := bufio.NewReaderSize(c, 2048)
+	for {
+		target, keep, err := readRequest(r)
+		if err != nil {
+			return
+		}
+		path, query, _ := strings.Cut(target, "?")
+		switch path {
+		case "/small":
+			if _, err := io.WriteString(c, smallReply); err != nil {
+				return
+			}
+		case "/hold":
+			if _, err := io.WriteString(c, holdReply); err != nil {
+				return
+			}
+			io.Copy(io.Discard, r) // until the client leaves
+			return
+		case "/bytes":
+			n, _ := strconv.ParseInt(strings.TrimPrefix(query, "n="), 10, 64)
+			if err := sendBytes(c, n); err != nil {
+				return
+			}
+		case "/stats":
+			body := fmt.Sprintf("plain=%d tls=%d\n", nPlain.Load(), nTLS.Load())
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+		default:
+			io.WriteString(c, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+		}
+		if !keep {
+			return
+		}
+	}
+}
+
+// readRequest reads one request head and returns its target and whether the connection
+// stays open after the reply. Requests have no body.
+func readRequest(r *bufio.Reader) (target string, keep bool, err error) {
+	line, err := r.ReadSlice('\n')
+	if err != nil {
+		return "", false, err
+	}
+	f := strings.Fields(string(line))
+	if len(f) != 3 {
+		return "", false, errors.New("bad request line")
+	}
+	target, keep = f[1], f[2] == "HTTP/1.1"
+	for {
+		line, err := r.ReadSlice('\n')
+		if err != nil {
+			return "", false, err
+		}
+		if len(line) <= 2 {
+			return target, keep, nil
+		}
+		if k, v, ok := strings.Cut(string(line), ":"); ok && strings.EqualFold(k, "Connection") {
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "close":
+				keep = false
+			case "keep-alive":
+				keep = true
+			}
+		}
+	}
+}
+
+func sendBytes(c net.Conn, n int64) error {
+	if _, err := fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n", n); err != nil {
+		return err
+	}
+	for n > 0 {
+		k := min(n, int64(len(fill)))
+		if _, err := c.Write(fill[:k]); err != nil {
+			return err
+		}
+		n -= k
+	}
+	return nil
+}
+
+// selfSigned makes a certificate for the listening addresses and "localhost", writes it
+// to certOut, and returns the server's TLS configuration.
+func selfSigned(ips []netip.Addr, certOut string) *tls.Config {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		log.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: "xfer bench"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              []string{"localhost"},
+	}
+	for _, ip := range ips {
+		tmpl.IPAddresses = append(tmpl.IPAddresses, ip.AsSlice())
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if certOut != "" {
+		pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+		if err := os.WriteFile(certOut, pemBytes, 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	return &tls.Config{
+		Certificates:           []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}},
+		SessionTicketsDisabled: true,
+		CurvePreferences:       []tls.CurveID{tls.X25519},
+		MinVersion:             tls.VersionTLS12,
+	}
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net/netip"
+	"runtime"
+	"time"
+
+	"github.com/xfer-go/xfer/bench/internal/measure"
+	"golang.org/x/sys/unix"
+)
+
+// floorA is workload A without a library: n idle connections with their /hold reply
+// header read, all in one epoll set, and one connection streaming cfg.Size bytes that the
+// loop reads cfg.Buf at a time until a read comes back short, as xfer does. Each handling of
+// a ready event is timed.
+func floorA(cfg *measure.Config) measure.Result {
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		measure.Fatalf("epoll_create1: %v", err)
+	}
+	hdr := make([]byte, 4096)
+	for i := 0; i < cfg.N; i++ {
+		fd := dialBlocking(cfg.Addrs[i%len(cfg.Addrs)])
+		writeAll(fd, "GET /hold HTTP/1.1\r\nHost: bench\r\n\r\n")
+		got := 0
+		for !bytes.Contains(hdr[:got], []byte("\r\n\r\n")) {
+			n, err := unix.Read(fd, hdr[got:])
+			if n <= 0 {
+				measure.Fatalf("reading a /hold reply: %v", err)
+			}
+			got += n
+		}
+		unix.SetNonblock(fd, true)
+		unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)})
+	}
+	runtime.GC()
+
+	fd := dialBlocking(cfg.Addrs[0])
+	unix.SetNonblock(fd, true)
+	unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)})
+	head := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n", cfg.Size)
+	want := int64(len(head)) + cfg.Size
+	buf := make([]byte, cfg.Buf)
+	events := make([]unix.EpollEvent, 1024)
+	calls := measure.NewCalls(int(cfg.Size/int64(cfg.Buf)) + 1024)
+
+	reads0, u0, t0 := measure.ReadCalls(), measure.Now(), time.Now()
+	writeAll(fd, "GET /bytes?n="+fmt.Sprint(cfg.Size)+" HTTP/1.1\r\nHost: bench\r\n\r\n")
+	var got int64
+	for got < want {
+		n, err := unix.EpollWait(ep, events, 1000)
+		if err != nil && err != unix.EINTR {
+			measure.Fatalf("epoll_wait: %v", err)
+		}
+		for _, ev := range events[:max(n, 0)] {
+			if int(ev.Fd) != fd {
+				measure.Fatalf("an idle connection became ready")
+			}
+			c0 := time.Now()
+			for {
+				k, _ := unix.Read(fd, buf)
+				if k > 0 {
+					got += int64(k)
+				}
+				if k < len(buf) {
+					break
+				}
+			}
+			calls.Add(time.Since(c0))
+		}
+	}
+	wall, u1, reads1 := time.Since(t0), measure.Now(), measure.ReadCalls()
+	if got != want {
+		measure.Fatalf("got %d bytes, want %d", got, want)
+	}
+	kib := float64(cfg.Size) / 1024
+	return measure.Result{
+		"us_per_kib":     calls.Total.Seconds() * 1e6 / kib,
+		"ns_per_call":    float64(calls.Total.Nanoseconds()) / float64(calls.N),
+		"reads_per_call": float64(reads1-reads0-2) / float64(calls.N),
+		"p99_ns":         calls.Percentile(99),
+		"calls":          float64(calls.N),
+		"cpu_s":          (u1.CPU - u0.CPU).Seconds(),
+		"mib_s":          float64(cfg.Size) / (1 << 20) / wall.Seconds(),
+		"idle":           float64(cfg.N),
+	}
+}
+
+func dialBlocking(addr string) int {
+	ap := netip.MustParseAddrPort(addr)
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		measure.Fatalf("socket: %v", err)
+	}
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	if err := unix.Connect(fd, &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}); err != nil {
+		measure.Fatalf("connect %s: %v", addr, err)
+	}
+	return fd
+}
+
+func writeAll(fd int, s string) {
+	for b := []byte(s); len(b) > 0; {
+		n, err := unix.Write(fd, b)
+		if err != nil {
+			measure.Fatalf("write: %v", err)
+		}
+		b = b[n:]
+	}
+}

@@ -1,0 +1,192 @@
+// Command xferclient runs the harness's workloads with xfer, driven from an epoll loop, and
+// prints one RESULT line. With -w A -mode floor it runs the bare-loop floor instead: raw
+// sockets in the same epoll set and 1 KiB reads on the same stream, no library.
+//
+// XFER_CPUPROFILE=file writes a CPU profile of the whole run; XFER_MEMPROFILE=file records
+// every allocation and writes the heap profile at the workload's measuring point (C, Eidle)
+// or end (B, Ehs), for go tool pprof.
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"time"
+
+	"github.com/xfer-go/xfer"
+	"github.com/xfer-go/xfer/bench/internal/measure"
+)
+
+func main() {
+	cfg := measure.ParseFlags()
+	if p := os.Getenv("XFER_CPUPROFILE"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			measure.Fatalf("%v", err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	if os.Getenv("XFER_MEMPROFILE") != "" {
+		runtime.MemProfileRate = 1
+	}
+	var r measure.Result
+	switch {
+	case cfg.Workload == "A" && cfg.Mode == "floor":
+		r = floorA(cfg)
+	case cfg.Workload == "A":
+		r = workA(cfg)
+	case cfg.Workload == "B":
+		r = requests(cfg, "http", cfg.Addrs, nil)
+	case cfg.Workload == "C":
+		r = workC(cfg)
+	case cfg.Workload == "D":
+		r = workD(cfg)
+	case cfg.Workload == "Ehs":
+		r = requests(cfg, "https", cfg.TLSAddrs, cfg.TLSConfig())
+	case cfg.Workload == "Eidle":
+		r = workEidle(cfg)
+	default:
+		measure.Fatalf("unknown workload %q", cfg.Workload)
+	}
+	r.Print()
+}
+
+// heapProfile writes the live heap to $XFER_MEMPROFILE, when it is set.
+func heapProfile() {
+	p := os.Getenv("XFER_MEMPROFILE")
+	if p == "" {
+		return
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		measure.Fatalf("%v", err)
+	}
+	defer f.Close()
+	runtime.GC()
+	pprof.Lookup("heap").WriteTo(f, 0)
+}
+
+// counter is every transfer's Write callback: it takes the bytes and counts them.
+type counter struct{ n int64 }
+
+func (c *counter) write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// holdIdle adds n transfers of /hold spread over addrs, in batches, and runs the loop until
+// every one has its reply header: n idle in-flight transfers.
+func holdIdle(l *loop, addrs []string, n int) {
+	headers := 0
+	onHeader := func(line []byte) error {
+		if len(line) == 2 {
+			headers++
+		}
+		return nil
+	}
+	for i := 0; i < n; i++ {
+		e := xfer.NewEasy("http://" + addrs[i%len(addrs)] + "/hold")
+		e.HeaderLine = onHeader
+		if err := l.m.Add(e); err != nil {
+			measure.Fatalf("Add: %v", err)
+		}
+		if i%500 == 499 || i == n-1 {
+			want := i + 1
+			l.until(func() bool { return headers >= want }, 60*time.Second, "idle reply headers")
+		}
+	}
+}
+
+// workA: n idle transfers and one active transfer of cfg.Size bytes read cfg.Buf at a time;
+// every SocketAction while it runs is timed.
+func workA(cfg *measure.Config) measure.Result {
+	l := newLoop(xfer.MultiOptions{})
+	holdIdle(l, cfg.Addrs, cfg.N)
+	runtime.GC()
+
+	var body counter
+	done := false
+	l.onDone = func(e *xfer.Easy, err error) {
+		if err != nil {
+			measure.Fatalf("active transfer: %v", err)
+		}
+		done = true
+	}
+	e := xfer.NewEasy(fmt.Sprintf("http://%s/bytes?n=%d", cfg.Addrs[0], cfg.Size))
+	e.BufferSize = cfg.Buf
+	e.Write = body.write
+	l.calls = measure.NewCalls(int(cfg.Size/int64(cfg.Buf)) + 1024)
+
+	reads0, u0, t0 := measure.ReadCalls(), measure.Now(), time.Now()
+	if err := l.m.Add(e); err != nil {
+		measure.Fatalf("Add: %v", err)
+	}
+	l.until(func() bool { return done }, 10*time.Minute, "the active transfer")
+	wall, u1, reads1 := time.Since(t0), measure.Now(), measure.ReadCalls()
+	if body.n != cfg.Size {
+		measure.Fatalf("got %d bytes, want %d", body.n, cfg.Size)
+	}
+	c := l.calls
+	kib := float64(cfg.Size) / 1024
+	return measure.Result{
+		"us_per_kib":     c.Total.Seconds() * 1e6 / kib,
+		"ns_per_call":    float64(c.Total.Nanoseconds()) / float64(c.N),
+		"reads_per_call": float64(reads1-reads0-2) / float64(c.N),
+		"p99_ns":         c.Percentile(99),
+		"calls":          float64(c.N),
+		"cpu_s":          (u1.CPU - u0.CPU).Seconds(),
+		"mib_s":          float64(cfg.Size) / (1 << 20) / wall.Seconds(),
+		"idle":           float64(cfg.N),
+	}
+}
+
+func workC(cfg *measure.Config) measure.Result {
+	l := newLoop(xfer.MultiOptions{})
+	runtime.GC()
+	base := measure.RSS()
+	var ms0 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	holdIdle(l, cfg.Addrs, cfg.N)
+	runtime.GC()
+	rss := measure.RSS()
+	var ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms1)
+	heapProfile()
+	runtime.KeepAlive(l) // the Multi and its transfers are what is measured
+	n := float64(cfg.N)
+	return measure.Result{
+		"rss_kib_per_xfer":  float64(rss-base) / n,
+		"heap_kib_per_xfer": float64(int64(ms1.HeapInuse+ms1.StackInuse)-int64(ms0.HeapInuse+ms0.StackInuse)) / 1024 / n,
+		"base_rss_kib":      float64(base),
+		"rss_kib":           float64(rss),
+		"gc_heap_goal_kib":  float64(ms1.NextGC) / 1024,
+	}
+}
+
+func workD(cfg *measure.Config) measure.Result {
+	l := newLoop(xfer.MultiOptions{})
+	var body counter
+	done := false
+	l.onDone = func(e *xfer.Easy, err error) {
+		if err != nil {
+			measure.Fatalf("transfer: %v", err)
+		}
+		done = true
+	}
+	e := xfer.NewEasy("http://" + cfg.Addrs[0] + "/bytes?n=" + strconv.FormatInt(cfg.Size, 10))
+	e.Write = body.write
+	u0, t0 := measure.Now(), time.Now()
+	l.m.Add(e)
+	l.until(func() bool { return done }, 10*time.Minute, "the transfer")
+	wall, u1 := time.Since(t0), measure.Now()
+	if body.n != cfg.Size {
+		measure.Fatalf("got %d bytes, want %d", body.n, cfg.Size)
+	}
+	mib := float64(cfg.Size) / (1 << 20)
+	return measure.Result{
+		"cpu_ms_per_mib": (u1.CPU - u0.CPU).Seconds() * 1000 / mib,
+		"sys_share":      (u1.Sys - u0.Sys).Seconds() / (u1.CPU - u0.CPU).Seconds(),
+		"mib_s":          mib / wall.Seconds(),
+		"maxrss_kib":     float64(u1.MaxRSS),
+	}
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the workload server and the four clients, then runs every workload with each
+# client (3 times, alternating the clients) and prints the table of medians with the
+# ratios xfer/peer. Arguments go to the orchestrator: -quick checks the harness in a minute,
+# -reps N, -only A,B, -out DIR. Logs and raw results land in out/. CI does not run this.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! echo '#include <curl/curl.h>' | gcc -E - >/dev/null 2>&1; then
+	echo "compare.sh: installing libcurl4-openssl-dev" >&2
+	apt-get update -qq && apt-get install -y -qq libcurl4-openssl-dev >&2
+fi
+
+mkdir -p bin out
+go build -o bin/ ./cmd/...
+# -rdynamic exports the client's recv() and poll(), which libcurl then calls: they count
+# reads and answer the one-read mode's poll.
+gcc -O2 -Wall -rdynamic -o bin/curlclient curlclient/curlclient.c -lcurl
+
+exec bin/compare -bin bin -out out "$@"

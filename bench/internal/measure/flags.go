@@ -1,0 +1,63 @@
+package measure
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"flag"
+	"os"
+	"strings"
+)
+
+// Config is what every client is told on its command line.
+type Config struct {
+	Workload string   // A, B, C, D, Ehs, Eidle
+	Mode     string   // a client's variant of the workload (A: "floor")
+	Addrs    []string // plain server addresses, host:port
+	TLSAddrs []string // TLS server addresses, host:port
+	CA       string   // the server's certificate, PEM
+	N        int      // idle transfers (A, C, Eidle) or requests (B, Ehs)
+	Size     int64    // bytes of the active transfer (A, D)
+	Conc     int      // transfers in flight (B, Ehs)
+	Buf      int      // read size of the active transfer (A)
+}
+
+// ParseFlags reads the command line shared by the Go clients.
+func ParseFlags() *Config {
+	c := &Config{}
+	var addrs, tlsAddrs string
+	flag.StringVar(&c.Workload, "w", "", "workload: A, B, C, D, Ehs, Eidle")
+	flag.StringVar(&c.Mode, "mode", "", "variant of the workload")
+	flag.StringVar(&addrs, "addrs", "", "plain server addresses, comma-separated")
+	flag.StringVar(&tlsAddrs, "tlsaddrs", "", "TLS server addresses, comma-separated")
+	flag.StringVar(&c.CA, "ca", "", "server certificate (PEM)")
+	flag.IntVar(&c.N, "n", 0, "idle transfers or requests")
+	flag.Int64Var(&c.Size, "size", 100<<20, "bytes of the active transfer")
+	flag.IntVar(&c.Conc, "conc", 100, "transfers in flight")
+	flag.IntVar(&c.Buf, "buf", 1024, "read size of the active transfer (A)")
+	flag.Parse()
+	c.Addrs = splitList(addrs)
+	c.TLSAddrs = splitList(tlsAddrs)
+	return c
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// TLSConfig returns the client configuration every Go client uses: the server's
+// certificate as the only root, and X25519 alone (what OpenSSL 3.0 offers by default), so
+// every client does the same key exchange.
+func (c *Config) TLSConfig() *tls.Config {
+	pemBytes, err := os.ReadFile(c.CA)
+	if err != nil {
+		Fatalf("reading -ca: %v", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemBytes) {
+		Fatalf("no certificate in %s", c.CA)
+	}
+	return &tls.Config{RootCAs: pool, CurvePreferences: []tls.CurveID{tls.X25519}}
+}
