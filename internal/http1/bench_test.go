@@ -3,6 +3,7 @@ package http1
 import (
 	"bytes"
 	"net/http"
+	"runtime"
 	"testing"
 )
 
@@ -73,6 +74,121 @@ func BenchmarkResponse(b *testing.B) {
 			if ev == EventDone {
 				break
 			}
+		}
+	}
+}
+
+// Responses whose cost TestResponseAllocs and BenchmarkResponseFields
+// measure, with the encoding of their fields.
+var (
+	oneField       = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+	oneFieldRaw    = "Content-Length:5\n"
+	typical        = "HTTP/1.1 200 OK\r\nDate: Mon, 02 Jan 2006 15:04:05 GMT\r\nServer: nginx/1.25.3\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 5\r\nConnection: keep-alive\r\nCache-Control: max-age=0\r\n\r\nhello"
+	typicalRaw     = "Date:Mon, 02 Jan 2006 15:04:05 GMT\nServer:nginx/1.25.3\nContent-Type:text/html; charset=utf-8\nContent-Length:5\nConnection:keep-alive\nCache-Control:max-age=0\n"
+	sizedResponses = []struct{ name, in, raw string }{{"1 field", oneField, oneFieldRaw}, {"6 fields", typical, typicalRaw}}
+)
+
+// BenchmarkResponseFields measures whole responses of 1 and 6 fields with a
+// reused Parser, then reading one field and making the header map.
+func BenchmarkResponseFields(b *testing.B) {
+	for _, r := range sizedResponses {
+		in := []byte(r.in)
+		var p Parser
+		b.Run(r.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				p.Reset("GET")
+				readResponse(b, &p, in)
+			}
+		})
+		b.Run(r.name+"/Get", func(b *testing.B) {
+			f := p.Fields()
+			b.ReportAllocs()
+			for b.Loop() {
+				if f.Get("content-length") != "5" {
+					b.Fatal("no Content-Length")
+				}
+			}
+		})
+		b.Run(r.name+"/Header", func(b *testing.B) {
+			f := p.Fields()
+			b.ReportAllocs()
+			for b.Loop() {
+				if f.Header() == nil {
+					b.Fatal("nil")
+				}
+			}
+		})
+	}
+}
+
+// TestResponseAllocs guards the cost of a response head with a reused
+// Parser: one allocation, of the size of the recorded fields, which is
+// all that stays behind once the head is read; and Fields.Get does not
+// allocate.
+func TestResponseAllocs(t *testing.T) {
+	for _, r := range sizedResponses {
+		in := []byte(r.in)
+		var p Parser
+		parse := func() {
+			p.Reset("GET")
+			readResponse(t, &p, in)
+		}
+		parse()
+		f := p.Fields()
+		if f.raw != r.raw || f.Len() != len(r.raw) {
+			t.Fatalf("%s: fields %q, want %q", r.name, f.raw, r.raw)
+		}
+		if p.rec != nil || p.buf != nil {
+			t.Errorf("%s: the Parser keeps a buffer", r.name)
+		}
+		if n := testing.AllocsPerRun(100, parse); n != 1 {
+			t.Errorf("%s: %v allocations per response, want 1", r.name, n)
+		}
+		if n := testing.AllocsPerRun(100, func() { f.Get("content-length") }); n != 0 {
+			t.Errorf("%s: %v allocations per Get", r.name, n)
+		}
+		if raceEnabled {
+			continue // sync.Pool drops buffers at random
+		}
+		// The runtime rounds an allocation up to its size class: at most
+		// the next multiple of 16 at these sizes.
+		limit := uint64(len(r.raw)+15) &^ 15
+		const runs = 1000
+		kept := make([]Fields, runs)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.GC() // the second one frees what the first left in sync.Pools
+		runtime.ReadMemStats(&before)
+		for i := range kept {
+			parse()
+			kept[i] = p.Fields()
+		}
+		runtime.ReadMemStats(&after)
+		allocated := (after.TotalAlloc - before.TotalAlloc) / runs
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		retained := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / runs
+		runtime.KeepAlive(kept)
+		t.Logf("%s: %d B fields; %d B allocated, %d B retained per response", r.name, len(r.raw), allocated, retained)
+		// Allow 4 B a response for one-off allocations, such as a new
+		// buffer in sync.Pool after a collection.
+		if allocated > limit+4 || retained > int64(limit+4) {
+			t.Errorf("%s: %d B allocated, %d B retained per response; want at most %d", r.name, allocated, retained, limit)
+		}
+	}
+}
+
+// readResponse feeds a whole response to p.
+func readResponse(tb testing.TB, p *Parser, in []byte) {
+	for {
+		n, ev, err := p.Next(in)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		in = in[n:]
+		if ev == EventDone {
+			return
 		}
 	}
 }

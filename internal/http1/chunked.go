@@ -70,7 +70,6 @@ func (p *Parser) chunkSizeLine(line, content []byte, crlf bool) (Event, error) {
 	if size == 0 {
 		p.state = stTrailer
 		p.blockBytes = 0
-		p.lastKey = ""
 		return evContinue, nil
 	}
 	p.remaining = int64(size)

@@ -13,6 +13,16 @@
 // caller calls [Parser.EOF], which ends a body delimited by the close or
 // reports that the response was cut short.
 //
+// The parser builds no map of the fields. It records the field section of
+// the final response, and the trailer section, in one compact string each,
+// made once the section is complete and of exactly its size; until then the
+// fields are gathered in a buffer that the Parser holds only while it reads
+// a section. [Parser.Fields] and [Parser.TrailerFields] hand them out as
+// [Fields], which stay valid after the Parser is reset: [Fields.Get] reads
+// one field without allocating, and [Fields.Header] makes an [net/http.Header]
+// when one is wanted. The framing of the body is decided from the recorded
+// fields at the end of the header section.
+//
 // The parser follows RFC 9112 with the choices of a careful user agent:
 //
 //   - The status line must be "HTTP/1." DIGIT SP 3DIGIT, optionally followed

@@ -19,8 +19,8 @@ const (
 	EventHeaderLine
 
 	// EventResponse means the header section of the final (non-1xx)
-	// response is complete: Status, Proto, Header, ContentLength and
-	// Chunked are set.
+	// response is complete: Status, Proto, ContentLength, Chunked and
+	// [Parser.Fields] are set.
 	EventResponse
 
 	// EventBody means [Parser.Body] holds body bytes, a sub-slice of the

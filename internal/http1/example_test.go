@@ -28,7 +28,7 @@ func Example() {
 			case http1.EventHeaderLine:
 				fmt.Printf("line %q\n", p.Line())
 			case http1.EventResponse:
-				fmt.Println("status", p.Status, p.Header.Get("Content-Type"), "chunked:", p.Chunked)
+				fmt.Println("status", p.Status, p.Fields().Get("Content-Type"), "chunked:", p.Chunked)
 			case http1.EventBody:
 				fmt.Printf("body %q\n", p.Body())
 			case http1.EventDone:

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"testing"
 )
@@ -14,11 +15,13 @@ type result struct {
 	Responses int      // EventResponse count
 	Status    int
 	Proto     string
-	Header    http.Header
+	Header    http.Header // from Fields
+	Fields    Fields
 	CL        int64
 	Chunked   bool
 	Body      string
-	Trailer   http.Header
+	Trailer   http.Header // from TrailerFields; nil when there were none
+	TFields   Fields
 	Done      bool
 	KeepAlive bool
 	Rest      int // bytes of input not consumed after EventDone
@@ -96,7 +99,8 @@ func feed(t testing.TB, p *Parser, method string, pieces [][]byte, eof bool) res
 				r.Lines = append(r.Lines, l)
 			case EventResponse:
 				r.Responses++
-				r.Status, r.Proto, r.Header = p.Status, p.Proto, p.Header
+				r.Status, r.Proto = p.Status, p.Proto
+				r.Fields, r.Header = p.Fields(), checkFields(t, p.Fields())
 				r.CL, r.Chunked = p.ContentLength, p.Chunked
 			case EventBody:
 				if len(p.Body()) == 0 {
@@ -104,7 +108,8 @@ func feed(t testing.TB, p *Parser, method string, pieces [][]byte, eof bool) res
 				}
 				body.Write(p.Body())
 			case EventDone:
-				r.Done, r.KeepAlive, r.Trailer = true, p.KeepAlive(), p.Trailer
+				r.Done, r.KeepAlive = true, p.KeepAlive()
+				r.TFields, r.Trailer = trailer(t, p)
 				r.Rest = total - consumed
 				return finish()
 			default:
@@ -124,12 +129,51 @@ func feed(t testing.TB, p *Parser, method string, pieces [][]byte, eof bool) res
 		case err != nil:
 			r.Err = sentinel(err)
 		case ev == EventDone:
-			r.Done, r.KeepAlive, r.Trailer = true, p.KeepAlive(), p.Trailer
+			r.Done, r.KeepAlive = true, p.KeepAlive()
+			r.TFields, r.Trailer = trailer(t, p)
 		default:
 			t.Fatalf("EOF reported %v without error", ev)
 		}
 	}
 	return finish()
+}
+
+// trailer returns p's trailer fields, and their map when there are any.
+func trailer(t testing.TB, p *Parser) (Fields, http.Header) {
+	f := p.TrailerFields()
+	if f.Len() == 0 {
+		return f, nil
+	}
+	return f, checkFields(t, f)
+}
+
+// checkFields returns f.Header(), after checking that it agrees with f.Get
+// and f.Len, and that its keys are canonical.
+func checkFields(t testing.TB, f Fields) http.Header {
+	h := f.Header()
+	if h == nil {
+		t.Fatalf("Header() is nil")
+	}
+	if (len(h) == 0) != (f.Len() == 0) {
+		t.Fatalf("Header() %q from %d bytes", h, f.Len())
+	}
+	for k, vs := range h {
+		if k != textproto.CanonicalMIMEHeaderKey(k) {
+			t.Fatalf("key %q is not canonical", k)
+		}
+		if len(vs) == 0 {
+			t.Fatalf("key %q without values", k)
+		}
+		for _, name := range []string{k, strings.ToLower(k), strings.ToUpper(k)} {
+			if got := f.Get(name); got != vs[0] {
+				t.Fatalf("Get(%q) = %q, Header()[%q] = %q", name, got, k, vs)
+			}
+		}
+	}
+	if got := f.Get("X-Absent-Field"); got != "" && h["X-Absent-Field"] == nil {
+		t.Fatalf("Get of an absent field = %q", got)
+	}
+	return h
 }
 
 // splits returns the ways every test input is fed: whole, split in two at

@@ -1,45 +1,54 @@
 package http1
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strconv"
 )
 
-// parseContentLength validates the Content-Length field values. Every value
-// must be a comma-separated list of decimal lengths, and all lengths must be
-// equal (RFC 9112 section 6.3, rule 5). ok is false when there is no value.
-func parseContentLength(values []string) (n int64, ok bool, err error) {
+// parseContentLength validates the values of the Content-Length fields in
+// buf, a field section in the encoding of Fields. Every value must be a
+// comma-separated list of decimal lengths, and all lengths must be equal
+// (RFC 9112 section 6.3, rule 5). count is the number of lengths; n is -1
+// when there is none.
+func parseContentLength(buf []byte) (n int64, count int, err error) {
 	n = -1
-	for _, v := range values {
-		for {
-			elem, rest, more := cutByte(v, ',')
-			elem = trimOWSString(elem)
-			m, perr := parseDecimal(elem)
+	for rest := buf; len(rest) > 0; {
+		var name, value []byte
+		name, value, rest = cutField(rest)
+		if string(name) != "Content-Length" {
+			continue
+		}
+		for v := value; ; {
+			elem, more := v, false
+			if i := bytes.IndexByte(v, ','); i >= 0 {
+				elem, v, more = v[:i], v[i+1:], true
+			}
+			m, perr := parseDecimal(trimOWS(elem))
 			if perr != nil {
-				return -1, false, fmt.Errorf("http1: Content-Length %q: %w", v, perr)
+				return -1, 0, fmt.Errorf("http1: Content-Length %q: %w", value, perr)
 			}
 			if n >= 0 && m != n {
-				return -1, false, fmt.Errorf("http1: conflicting Content-Length values %d and %d: %w", n, m, ErrBadContentLength)
+				return -1, 0, fmt.Errorf("http1: conflicting Content-Length values %d and %d: %w", n, m, ErrBadContentLength)
 			}
 			n = m
+			count++
 			if !more {
 				break
 			}
-			v = rest
 		}
 	}
-	return n, n >= 0, nil
+	return n, count, nil
 }
 
 // parseDecimal parses a non-empty run of ASCII digits that fits in an int64.
-func parseDecimal(s string) (int64, error) {
-	if s == "" {
+func parseDecimal(s []byte) (int64, error) {
+	if len(s) == 0 {
 		return 0, fmt.Errorf("empty value: %w", ErrBadContentLength)
 	}
 	var n int64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+	for _, c := range s {
 		if c < '0' || c > '9' {
 			return 0, fmt.Errorf("non-digit %q: %w", c, ErrBadContentLength)
 		}
@@ -52,13 +61,27 @@ func parseDecimal(s string) (int64, error) {
 	return n, nil
 }
 
-func cutByte(s string, sep byte) (before, after string, found bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
+// rewriteContentLength rewrites buf, a field section in the encoding of
+// Fields, in place: its Content-Length fields are removed, or, with keep,
+// replaced by one field holding n where the first one was. The result is
+// never longer than buf, as every Content-Length value holds n in digits.
+func rewriteContentLength(buf []byte, n int64, keep bool) []byte {
+	out := buf[:0] // out never grows past the start of the line being read
+	for rest := buf; len(rest) > 0; {
+		line := rest[:bytes.IndexByte(rest, '\n')+1]
+		rest = rest[len(line):]
+		name, _, _ := cutField(line)
+		switch {
+		case string(name) != "Content-Length":
+			out = append(out, line...)
+		case keep:
+			out = append(out, "Content-Length:"...)
+			out = strconv.AppendInt(out, n, 10)
+			out = append(out, '\n')
+			keep = false
 		}
 	}
-	return s, "", false
+	return out
 }
 
 // transferCoding summarises Transfer-Encoding field values.
@@ -70,19 +93,23 @@ const (
 	codingNotChunked                       // a final coding other than chunked: body until close
 )
 
-// parseTransferEncoding classifies the Transfer-Encoding field values. The
-// coding names themselves are not validated beyond chunked: codings other
-// than chunked are left in place for the caller (RFC 9112 section 6.1).
-func parseTransferEncoding(values []string) (transferCoding, error) {
-	if len(values) == 0 {
+// parseTransferEncoding classifies the values of the Transfer-Encoding
+// fields in buf. The coding names themselves are not validated beyond
+// chunked: codings other than chunked are left in place for the caller
+// (RFC 9112 section 6.1).
+func parseTransferEncoding(buf []byte) (transferCoding, error) {
+	if !hasField(buf, "Transfer-Encoding") {
 		return codingNone, nil
 	}
 	var count, chunked int
 	lastChunked := false
-	forEachElement(values, func(e string) bool {
-		name, _, _ := cutByte(e, ';')
+	forEachElement(buf, "Transfer-Encoding", func(e []byte) bool {
+		name := e
+		if i := bytes.IndexByte(e, ';'); i >= 0 {
+			name = e[:i]
+		}
 		count++
-		lastChunked = equalFold(trimOWSString(name), "chunked")
+		lastChunked = equalFold(trimOWS(name), "chunked")
 		if lastChunked {
 			chunked++
 		}
@@ -100,32 +127,30 @@ func parseTransferEncoding(values []string) (transferCoding, error) {
 }
 
 // frame decides, at the end of the final header block, how the body is
-// delimited and whether the connection stays usable. It sets ContentLength,
-// Chunked, keepAlive and the state that follows EventResponse.
-func (p *Parser) frame() error {
-	h := p.hdr
-	conn := h["Connection"]
-	p.keepAlive = !hasToken(conn, "close")
-	if p.Proto == "HTTP/1.0" && !hasToken(conn, "keep-alive") {
+// delimited and whether the connection stays usable, from the fields
+// recorded in buf. It sets ContentLength, Chunked, keepAlive, the state that
+// follows EventResponse, and the fields handed out, which it takes from buf
+// after rewriting its Content-Length fields in place as net/http presents
+// them.
+func (p *Parser) frame(buf []byte) error {
+	p.keepAlive = !hasToken(buf, "Connection", "close")
+	if p.Proto == "HTTP/1.0" && !hasToken(buf, "Connection", "keep-alive") {
 		p.keepAlive = false
 	}
 
-	cl, hasCL, err := parseContentLength(h["Content-Length"])
+	cl, clCount, err := parseContentLength(buf)
 	if err != nil {
 		return err
 	}
-	if vs := h["Content-Length"]; hasCL && (len(vs) > 1 || containsByte(vs[0], ',')) {
-		// Repeated equal values stand for one (RFC 9112 section 6.3).
-		h["Content-Length"] = []string{strconv.FormatInt(cl, 10)}
-	}
+	hasCL := clCount > 0
 	te := codingNone
 	if p.Proto == "HTTP/1.0" {
-		if len(h["Transfer-Encoding"]) > 0 {
+		if hasField(buf, "Transfer-Encoding") {
 			// RFC 9112 section 6.1: faulty framing; use what else there
 			// is, then close.
 			p.keepAlive = false
 		}
-	} else if te, err = parseTransferEncoding(h["Transfer-Encoding"]); err != nil {
+	} else if te, err = parseTransferEncoding(buf); err != nil {
 		return err
 	}
 	if te != codingNone && hasCL {
@@ -149,7 +174,6 @@ func (p *Parser) frame() error {
 		p.next = stDoneBody
 	case te == codingChunked:
 		p.Chunked = true
-		delete(h, "Content-Length")
 		p.next = stChunkSize
 	case te == codingNotChunked:
 		p.keepAlive = false
@@ -165,14 +189,12 @@ func (p *Parser) frame() error {
 		p.keepAlive = false
 		p.next = stBodyClose
 	}
-	return nil
-}
 
-func containsByte(s string, c byte) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return true
-		}
+	// A body read as chunked has no Content-Length; repeated equal values
+	// stand for one (RFC 9112 section 6.3).
+	if p.Chunked && hasCL || clCount > 1 {
+		buf = rewriteContentLength(buf, cl, !p.Chunked)
 	}
-	return false
+	p.fields = Fields{raw: string(buf)}
+	return nil
 }

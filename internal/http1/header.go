@@ -1,9 +1,8 @@
 package http1
 
 import (
+	"bytes"
 	"fmt"
-	"net/http"
-	"net/textproto"
 )
 
 // isTokenChar reports whether c may appear in a token (RFC 9110 section
@@ -59,19 +58,10 @@ func trimOWS(b []byte) []byte {
 	return b
 }
 
-func trimOWSString(s string) string {
-	for len(s) > 0 && isOWS(s[0]) {
-		s = s[1:]
-	}
-	for len(s) > 0 && isOWS(s[len(s)-1]) {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
-// addField parses one field line (without its line ending, free of CR) and
-// adds it to h. It returns the canonical key it stored the value under.
-func addField(h http.Header, content []byte) (string, error) {
+// recordField checks one field line (without its line ending, free of CR)
+// and appends it to buf in the encoding of Fields, its name made canonical.
+// valueAt is the offset in buf of the value appended.
+func recordField(buf, content []byte) (_ []byte, valueAt int, err error) {
 	colon := -1
 	for i, c := range content {
 		if c == ':' {
@@ -80,43 +70,62 @@ func addField(h http.Header, content []byte) (string, error) {
 		}
 		if !isTokenChar(c) {
 			if isOWS(c) {
-				return "", fmt.Errorf("http1: whitespace in field name %q: %w", content[:i], ErrWeirdReply)
+				return buf, 0, fmt.Errorf("http1: whitespace in field name %q: %w", content[:i], ErrWeirdReply)
 			}
-			return "", fmt.Errorf("http1: invalid byte %#x in field name: %w", c, ErrWeirdReply)
+			return buf, 0, fmt.Errorf("http1: invalid byte %#x in field name: %w", c, ErrWeirdReply)
 		}
 	}
 	switch colon {
 	case -1:
-		return "", fmt.Errorf("http1: field line without colon: %w", ErrWeirdReply)
+		return buf, 0, fmt.Errorf("http1: field line without colon: %w", ErrWeirdReply)
 	case 0:
-		return "", fmt.Errorf("http1: empty field name: %w", ErrWeirdReply)
+		return buf, 0, fmt.Errorf("http1: empty field name: %w", ErrWeirdReply)
 	}
 	value := trimOWS(content[colon+1:])
 	if err := checkFieldValue(value); err != nil {
-		return "", err
+		return buf, 0, err
 	}
-	key := textproto.CanonicalMIMEHeaderKey(string(content[:colon]))
-	h[key] = append(h[key], string(value))
-	return key, nil
+	start := len(buf)
+	buf = append(buf, content[:colon]...)
+	canonicalize(buf[start:])
+	buf = append(buf, ':')
+	valueAt = len(buf)
+	buf = append(buf, value...)
+	return append(buf, '\n'), valueAt, nil
 }
 
-// foldField appends the continuation line content (obs-fold) to the last
-// value stored under key, joined with a single SP.
-func foldField(h http.Header, key string, content []byte) error {
+// recordFold checks the continuation line content (obs-fold) and joins it
+// with a single SP to the last field of buf, whose value starts at valueAt.
+func recordFold(buf []byte, valueAt int, content []byte) ([]byte, error) {
 	value := trimOWS(content)
 	if err := checkFieldValue(value); err != nil {
-		return err
+		return buf, err
 	}
 	if len(value) == 0 {
-		return nil
+		return buf, nil
 	}
-	vs := h[key]
-	if last := vs[len(vs)-1]; last == "" {
-		vs[len(vs)-1] = string(value)
-	} else {
-		vs[len(vs)-1] = last + " " + string(value)
+	buf = buf[:len(buf)-1] // the last field's LF
+	if len(buf) > valueAt {
+		buf = append(buf, ' ')
 	}
-	return nil
+	buf = append(buf, value...)
+	return append(buf, '\n'), nil
+}
+
+// canonicalize rewrites the token name in place in canonical form, as
+// net/textproto.CanonicalMIMEHeaderKey does for a token: upper case at the
+// start and after each hyphen, lower case elsewhere.
+func canonicalize(name []byte) {
+	upper := true
+	for i, c := range name {
+		if upper && 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		} else if !upper && 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		name[i] = c
+		upper = c == '-'
+	}
 }
 
 func checkFieldValue(value []byte) error {
@@ -129,39 +138,54 @@ func checkFieldValue(value []byte) error {
 }
 
 // forEachElement calls f with each non-empty element of the comma-separated
-// lists in values, trimmed of whitespace (RFC 9110 section 5.6.1), until f
-// returns false.
-func forEachElement(values []string, f func(string) bool) {
-	for _, v := range values {
-		for v != "" {
-			var elem string
-			elem, v = v, ""
-			for i := 0; i < len(elem); i++ {
-				if elem[i] == ',' {
-					elem, v = elem[:i], elem[i+1:]
-					break
-				}
+// lists in the values of the fields named name (canonical) in buf, a field
+// section in the encoding of Fields, trimmed of whitespace (RFC 9110 section
+// 5.6.1), until f returns false.
+func forEachElement(buf []byte, name string, f func([]byte) bool) {
+	for rest := buf; len(rest) > 0; {
+		var n, v []byte
+		n, v, rest = cutField(rest)
+		if string(n) != name {
+			continue
+		}
+		for len(v) > 0 {
+			elem := v
+			v = nil
+			if i := bytes.IndexByte(elem, ','); i >= 0 {
+				elem, v = elem[:i], elem[i+1:]
 			}
-			if elem = trimOWSString(elem); elem != "" && !f(elem) {
+			if elem = trimOWS(elem); len(elem) > 0 && !f(elem) {
 				return
 			}
 		}
 	}
 }
 
-// hasToken reports whether the comma-separated lists in values hold token,
-// compared case-insensitively.
-func hasToken(values []string, token string) bool {
+// hasToken reports whether the comma-separated lists in the values of the
+// fields named name in buf hold token, compared case-insensitively.
+func hasToken(buf []byte, name, token string) bool {
 	found := false
-	forEachElement(values, func(e string) bool {
+	forEachElement(buf, name, func(e []byte) bool {
 		found = equalFold(e, token)
 		return !found
 	})
 	return found
 }
 
+// hasField reports whether buf holds a field named name.
+func hasField(buf []byte, name string) bool {
+	for rest := buf; len(rest) > 0; {
+		var n []byte
+		n, _, rest = cutField(rest)
+		if string(n) == name {
+			return true
+		}
+	}
+	return false
+}
+
 // equalFold compares two ASCII strings case-insensitively.
-func equalFold(a, b string) bool {
+func equalFold[T ~string | ~[]byte](a T, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}

@@ -54,10 +54,11 @@ const evContinue Event = -1
 // A Parser reads one HTTP/1.x response at a time from bytes that the caller
 // feeds it. The zero value, after [Parser.Reset], is ready to use; a Parser
 // may be reset and reused for each response on a connection, and then keeps
-// its line buffer.
+// its line buffer. A Parser must not be copied while it reads a response.
 //
 // Invariant: body bytes are never copied; the line buffer holds at most one
-// line, and only while that line spans two calls of Next.
+// line, and only while that line spans two calls of Next; a recording
+// buffer is held only while a field section is read.
 type Parser struct {
 	// Status is the status code of the block being read: of each interim
 	// 1xx response while its lines are reported, then of the final
@@ -68,12 +69,6 @@ type Parser struct {
 	// minor version above 1 is read as HTTP/1.1). Set like Status.
 	Proto string
 
-	// Header holds the fields of the final response, with canonical keys,
-	// set at EventResponse. A new map is made for each response, so the
-	// caller may keep it. When the body is read as chunked, any
-	// Content-Length field is removed from it.
-	Header http.Header
-
 	// ContentLength is set at EventResponse: the body length from
 	// Content-Length; 0 for 204 and 304 responses; for a HEAD request the
 	// advertised length; -1 when unknown (chunked, delimited by the close,
@@ -82,10 +77,6 @@ type Parser struct {
 
 	// Chunked reports, at EventResponse, that the body is read as chunked.
 	Chunked bool
-
-	// Trailer holds the trailer fields after a chunked body, complete at
-	// EventDone; nil when there were none.
-	Trailer http.Header
 
 	state     state
 	next      state // the body state that follows stResponse
@@ -101,11 +92,12 @@ type Parser struct {
 	line    []byte
 	body    []byte
 
-	blockBytes int         // bytes of the current header block or trailer section
-	interim    int         // interim responses skipped
-	hdr        http.Header // fields of the block being read
-	spare      http.Header // an emptied map of an interim block, for reuse
-	lastKey    string      // key of the last field, for obs-fold; "" at block start
+	blockBytes int     // bytes of the current header block or trailer section
+	interim    int     // interim responses skipped
+	rec        *[]byte // the field section being read, from fieldBufs; nil when none
+	lastValue  int     // offset in *rec of the last field's value, for obs-fold
+	fields     Fields  // of the final response
+	trailer    Fields
 
 	remaining int64 // bytes left in a Content-Length body or a chunk
 	crlf      int   // bytes of the CRLF after chunk data seen so far
@@ -115,24 +107,20 @@ type Parser struct {
 // Reset prepares p for the response to a request with the given method.
 // Responses to HEAD have no body, nor do 2xx responses to CONNECT: the bytes
 // after such a response's header belong to the tunnel, and KeepAlive then
-// only says that the server did not ask to close. Reset keeps p's internal
-// buffers, so a reused Parser does not allocate for them.
+// only says that the server did not ask to close. Reset keeps p's line
+// buffer, so a reused Parser does not allocate for it. What [Parser.Fields]
+// and [Parser.TrailerFields] returned stays valid.
 func (p *Parser) Reset(method string) {
 	buf := p.buf[:0]
 	if cap(buf) > 4<<10 {
 		buf = nil // do not keep a large buffer on an idle connection
 	}
-	spare := p.spare
-	if spare == nil && p.hdr != nil { // never handed out
-		clear(p.hdr)
-		spare = p.hdr
-	}
+	p.release()
 	*p = Parser{
 		ContentLength: -1,
 		head:          method == "HEAD",
 		connect:       method == "CONNECT",
 		buf:           buf,
-		spare:         spare,
 	}
 }
 
@@ -158,6 +146,7 @@ func (p *Parser) Next(in []byte) (n int, ev Event, err error) {
 		}
 		if err != nil {
 			p.err = err
+			p.release()
 			return n, EventNeedMore, err
 		}
 		if ev != evContinue {
@@ -284,17 +273,16 @@ func (p *Parser) handleLine(line []byte) (Event, error) {
 		if len(content) == 0 {
 			return p.endBlock()
 		}
-		return EventHeaderLine, p.fieldLine(p.hdr, content)
+		return EventHeaderLine, p.fieldLine(content)
 	}
 	// stTrailer
 	if len(content) == 0 {
+		p.trailer = Fields{raw: string(p.recorded())}
+		p.release()
 		p.state = stDoneBody
 		return EventHeaderLine, nil
 	}
-	if p.Trailer == nil {
-		p.Trailer = make(http.Header)
-	}
-	return EventHeaderLine, p.fieldLine(p.Trailer, content)
+	return EventHeaderLine, p.fieldLine(content)
 }
 
 // statusLine starts a header block.
@@ -307,26 +295,24 @@ func (p *Parser) statusLine(content []byte) (Event, error) {
 		return 0, fmt.Errorf("http1: unrequested 101 Switching Protocols: %w", ErrWeirdReply)
 	}
 	p.Status, p.Proto = status, proto
-	p.hdr = p.spare
-	if p.hdr == nil {
-		p.hdr = make(http.Header)
-	}
-	p.spare = nil
-	p.lastKey = ""
 	p.state = stField
 	return EventHeaderLine, nil
 }
 
-// fieldLine adds a field line, or an obs-fold continuation, to h.
-func (p *Parser) fieldLine(h http.Header, content []byte) error {
+// fieldLine records a field line, or an obs-fold continuation, in the
+// field section being read.
+func (p *Parser) fieldLine(content []byte) error {
 	if isOWS(content[0]) {
-		if p.lastKey == "" {
+		if len(p.recorded()) == 0 {
 			return fmt.Errorf("http1: whitespace before the first field line: %w", ErrWeirdReply)
 		}
-		return foldField(h, p.lastKey, content)
+		buf, err := recordFold(*p.rec, p.lastValue, content)
+		*p.rec = buf
+		return err
 	}
-	key, err := addField(h, content)
-	p.lastKey = key
+	rec := p.recording()
+	buf, valueAt, err := recordField(*rec, content)
+	*rec, p.lastValue = buf, valueAt
 	return err
 }
 
@@ -337,16 +323,17 @@ func (p *Parser) endBlock() (Event, error) {
 		if p.interim > MaxInterimResponses {
 			return 0, fmt.Errorf("http1: more than %d interim responses: %w", MaxInterimResponses, ErrHeaderTooLarge)
 		}
-		clear(p.hdr)
-		p.spare, p.hdr = p.hdr, nil
+		if p.rec != nil {
+			*p.rec = (*p.rec)[:0] // the fields of interim responses are not kept
+		}
 		p.blockBytes = 0
 		p.state = stStatus
 		return EventHeaderLine, nil
 	}
-	if err := p.frame(); err != nil {
+	if err := p.frame(p.recorded()); err != nil {
 		return 0, err
 	}
-	p.Header, p.hdr = p.hdr, nil
+	p.release()
 	p.state = stResponse
 	return EventHeaderLine, nil
 }
@@ -387,8 +374,21 @@ func (p *Parser) EOF() (Event, error) {
 		err = fmt.Errorf("http1: closed inside the chunked body: %w", ErrUnexpectedEOF)
 	}
 	p.err = err
+	p.release()
 	return EventNeedMore, err
 }
+
+// Fields returns the header fields of the final response, set at
+// EventResponse; the zero Fields before. When the body is read as chunked,
+// Content-Length fields are left out, and repeated equal Content-Length
+// values are given as one, as net/http does. The result stays valid after
+// Reset: a new Fields is made for each response.
+func (p *Parser) Fields() Fields { return p.fields }
+
+// TrailerFields returns the trailer fields after a chunked body, complete at
+// EventDone; the zero Fields when there were none. Like [Parser.Fields] it
+// stays valid after Reset.
+func (p *Parser) TrailerFields() Fields { return p.trailer }
 
 // Line returns the raw line reported by the last EventHeaderLine, line
 // ending included. It is valid until the next call of Next.

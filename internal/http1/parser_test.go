@@ -306,16 +306,27 @@ func TestParserInterimStatus(t *testing.T) {
 }
 
 // TestParserReuse checks that a Parser carries nothing from one response
-// to the next, and that a Header handed out is not reused.
+// to the next, and that Fields handed out stay as they were.
 func TestParserReuse(t *testing.T) {
 	var p Parser
 	a := feed(t, &p, "GET", [][]byte{[]byte(ok200 + "X-A: 1\r\nContent-Length: 1\r\n\r\na")}, false)
+	at := feed(t, &p, "GET", [][]byte{[]byte(ok200 + te + "\r\n0\r\nX-T: 1\r\n\r\n")}, false)
 	b := feed(t, &p, "GET", [][]byte{[]byte("HTTP/1.0 404 Not Found\r\nX-B: 2\r\n\r\nb")}, true)
-	if a.Header.Get("X-A") != "1" || a.Header.Get("X-B") != "" {
-		t.Errorf("first header changed: %v", a.Header)
+	if a.Fields.Get("X-A") != "1" || a.Fields.Get("X-B") != "" || a.Fields.Len() != len("X-A:1\nContent-Length:1\n") {
+		t.Errorf("first fields changed: %q", a.Fields)
 	}
-	if b.Status != 404 || b.Proto != "HTTP/1.0" || b.Body != "b" || b.KeepAlive || b.Header.Get("X-A") != "" || b.CL != -1 {
-		t.Errorf("second response %+v", b)
+	if at.TFields.Get("X-T") != "1" || at.Fields.Get("X-A") != "" {
+		t.Errorf("second response's fields %q, trailer %q", at.Fields, at.TFields)
+	}
+	if b.Status != 404 || b.Proto != "HTTP/1.0" || b.Body != "b" || b.KeepAlive || b.Fields.Get("X-A") != "" || b.CL != -1 {
+		t.Errorf("third response %+v", b)
+	}
+	if b.TFields != (Fields{}) || p.TrailerFields() != (Fields{}) {
+		t.Errorf("trailer carried over: %q", b.TFields)
+	}
+	p.Reset("GET")
+	if p.Fields() != (Fields{}) || p.rec != nil {
+		t.Errorf("Reset kept fields %q", p.Fields())
 	}
 	// An error is sticky until Reset.
 	p.Reset("GET")
