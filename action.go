@@ -23,41 +23,28 @@ const (
 // so adding a transfer allocates little.
 type transfer struct {
 	e     *Easy
-	state state
-	done  bool
 	node  timerNode
 	exp   [numExpire]int64
 	start int64 // engine clock at Add
 
-	url        string      // the URL of this hop (redirects change it)
-	method     string      // the method of this hop
-	origin     string      // scheme, host and port of the first request
-	stripCreds bool        // a redirect left the origin: no credentials are sent
-	dropBody   bool        // a redirect turned the request into a GET
-	redirects  int         // redirects followed
-	location   string      // the Location of a redirect being followed
-	discard    bool        // the current response is a followed redirect: its body is dropped
-	attempt    int         // requests built so far; a second one rewinds the body
-	retried    bool        // a request failed on a reused connection was sent again
-	forceFresh bool        // the next connection must be a new one
-	reused     bool        // the connection came from the idle cache
-	bodySize   int64       // the body's size at the start; -1: unknown
-	replay     *bodyReplay // how to send the body again; nil: no body
-	throttled  bool        // over MaxRecvSpeed or MaxSendSpeed: waiting for expRateLimit
-	speed      *speedState // the low-speed check and Progress; nil when neither is asked for
+	url       string      // the URL of this hop (redirects change it)
+	method    string      // the method of this hop
+	origin    string      // scheme, host and port of the first request
+	location  string      // the Location of a redirect being followed
+	redirects int         // redirects followed
+	attempt   int         // requests built so far; a second one rewinds the body
+	bodySize  int64       // the body's size at the start; -1: unknown
+	replay    *bodyReplay // how to send the body again; nil: no body
+	speed     *speedState // the low-speed check and Progress; nil when neither is asked for
 
-	target  target          // what the URL names
-	addrs   []addrCandidate // where the host may be reached, in the order to try
-	next    int             // the next address to try
-	lastErr error           // why the last address failed
-	query   resolverQuery   // the resolver lookup in flight
-	conn    *conn           // the connection in use
+	target   target          // what the URL names
+	addrs    []addrCandidate // where the host may be reached, in the order to try
+	next     int             // the next address to try
+	lastErr  error           // why the last address failed
+	query    resolverQuery   // the resolver lookup in flight
+	conn     *conn           // the connection in use
+	attempts []*conn         // connections being made, raced (Happy Eyeballs)
 
-	attempts    []*conn // connections being made, raced (Happy Eyeballs)
-	eyeballsDue bool    // the next attempt's start time came
-
-	pending      bool      // in Multi.pending
-	woken        bool      // taken out of Multi.pending for a freed slot
 	pprev, pnext *transfer // Multi.pending links
 
 	out    []byte // request bytes not yet written
@@ -67,9 +54,25 @@ type transfer struct {
 
 	held *heldBytes // what a pause left to deliver; nil when nothing is held
 
-	info   Info
-	msg    *Message
-	msgIdx int
+	info     Info
+	fields   http1.Fields // the final response's header fields, raw
+	trailer  http1.Fields // its trailer fields, raw
+	msg      *Message     // queued, not yet read
+	msgStore Message      // what msg points to: valid until the Easy is removed
+	msgIdx   int
+
+	state       state
+	done        bool
+	stripCreds  bool // a redirect left the origin: no credentials are sent
+	dropBody    bool // a redirect turned the request into a GET
+	discard     bool // the current response is a followed redirect: its body is dropped
+	retried     bool // a request failed on a reused connection was sent again
+	forceFresh  bool // the next connection must be a new one
+	reused      bool // the connection came from the idle cache
+	throttled   bool // over MaxRecvSpeed or MaxSendSpeed: waiting for expRateLimit
+	eyeballsDue bool // the next attempt's start time came
+	pending     bool // in Multi.pending
+	woken       bool // taken out of Multi.pending for a freed slot
 }
 
 // SocketAction tells the Multi what the loop saw on fd (or, with SocketTimeout, that the
@@ -83,12 +86,15 @@ func (m *Multi) SocketAction(fd int, ev Event) (running int, err error) {
 	if m.dead != nil {
 		m.abortAll()
 	}
+	// Only what was due when the call began runs: a transfer that asks to go on at once
+	// (its read budget spent) waits for the next call, so one call stays bounded.
+	now := m.now()
 	if fd == SocketTimeout {
 		m.timerSet = false // the application's timer fired: announce the next one anew
 	} else if ent := m.socks.get(fd); ent != nil {
 		m.dispatch(ent, ev)
 	}
-	m.runDue(m.now())
+	m.runDue(now)
 	err = m.leave()
 	return m.running, err
 }

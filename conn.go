@@ -46,7 +46,7 @@ const eyeballsDelay = 200 * time.Millisecond
 // free, starts connecting; otherwise t waits for a slot.
 func (m *Multi) stepConnect(t *transfer) bool {
 	if !t.fresh() {
-		if c := m.takeIdle(t.target.key); c != nil {
+		if c := m.takeIdle(t.target.key, !t.retryableBody()); c != nil {
 			c.t, t.conn, t.reused = t, c, true
 			m.connected(t)
 			return true
@@ -187,14 +187,16 @@ func (m *Multi) connected(t *transfer) {
 	t.state = stSend
 }
 
-// takeIdle returns a live idle connection for key, closing dead ones it meets.
-func (m *Multi) takeIdle(key string) *conn {
+// takeIdle returns an idle connection for key. Idle connections are watched, so one the
+// server closed is normally gone already; when the request could not be sent again after
+// a failure (check), the connection is also probed, closing dead ones it meets.
+func (m *Multi) takeIdle(key string, check bool) *conn {
 	for {
 		e := m.idle.Take(key)
 		if e == nil {
 			return nil
 		}
-		if c := e.Value; sock.Alive(c.fd) {
+		if c := e.Value; !check || sock.Alive(c.fd) {
 			return c
 		}
 		m.closeConn(e.Value)

@@ -101,7 +101,18 @@ type Info struct {
 }
 
 // Info returns what is known of the transfer so far; after it finished, all of it.
-func (e *Easy) Info() Info { return e.x.info }
+func (e *Easy) Info() Info {
+	// A transfer keeps its fields raw, which costs far less memory while thousands wait;
+	// the header maps are built here.
+	info := e.x.info
+	if info.Status != 0 {
+		info.Header = e.x.fields.Header()
+	}
+	if e.x.trailer.Len() > 0 {
+		info.Trailer = e.x.trailer.Header()
+	}
+	return info
+}
 
 // Pause sets which directions of the transfer are paused (the new full state). A paused
 // direction's socket interest is withdrawn. On unpause the bytes refused with ErrPause are

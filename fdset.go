@@ -25,6 +25,7 @@ func (m *Multi) Perform() (running int, err error) {
 	if m.dead != nil {
 		m.abortAll()
 	}
+	now := m.now()
 	if ready, ok := m.poller.takeReady(); ok {
 		for _, fd := range ready {
 			if ent := m.socks.get(int(fd)); ent != nil {
@@ -43,7 +44,7 @@ func (m *Multi) Perform() (running int, err error) {
 			}
 		})
 	}
-	m.runDue(m.now())
+	m.runDue(now)
 	err = m.leave()
 	return m.running, err
 }

@@ -52,7 +52,7 @@ func FuzzLocation(f *testing.F) {
 		if _, err := tg.set(b.ResolveReference(ref)); err != nil {
 			return
 		}
-		if tg.scheme != "http" && tg.scheme != "https" || tg.host == "" || tg.port == 0 {
+		if !strings.HasPrefix(tg.key, "http://") && !strings.HasPrefix(tg.key, "https://") || tg.host == "" || tg.port == 0 {
 			t.Fatalf("accepted %+v for %q", tg, loc)
 		}
 	})

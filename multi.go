@@ -293,7 +293,8 @@ func (m *Multi) Assign(fd int, sockData any) error {
 }
 
 // InfoRead returns the oldest message about a finished transfer, and how many remain after
-// it. It returns nil when there is none.
+// it. It returns nil when there is none. The message stays valid until its Easy is removed
+// or added again.
 func (m *Multi) InfoRead() (msg *Message, remaining int) {
 	for m.msgHead < len(m.msgs) {
 		msg = m.msgs[m.msgHead]
@@ -313,7 +314,8 @@ func (m *Multi) InfoRead() (msg *Message, remaining int) {
 
 // queueMessage records that t finished with err.
 func (m *Multi) queueMessage(t *transfer, err error) {
-	msg := &Message{Easy: t.e}
+	msg := &t.msgStore
+	*msg = Message{Easy: t.e}
 	if err != nil {
 		msg.Err = err
 	}

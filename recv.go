@@ -10,7 +10,8 @@ import (
 )
 
 // readBudget is the most bytes one action reads for one transfer before it lets the others
-// run; when it is spent the transfer asks for a timer of 0 to go on.
+// run (at least four reads' worth); when it is spent the transfer asks for a timer of 0 to
+// go on.
 const readBudget = 256 << 10
 
 // stepRecv reads the response until the socket has nothing more, the budget is spent, the
@@ -24,7 +25,7 @@ func (m *Multi) stepRecv(t *transfer) bool {
 	}
 	buf := m.readBuf(t.bufSize())
 	plain := t.conn.tls == nil
-	for budget := readBudget; ; {
+	for budget := max(readBudget, 4*len(buf)); ; {
 		n, err := m.connRead(t, buf)
 		switch {
 		case n > 0:
@@ -123,7 +124,7 @@ func (m *Multi) response(t *transfer) bool {
 	p := &t.parser
 	t.info.Status = p.Status
 	t.info.Proto = p.Proto
-	t.info.Header = p.Header
+	t.fields = p.Fields() // the map is built when Info asks
 	t.info.ContentLength = p.ContentLength
 	if !m.redirect(t) {
 		return false
@@ -205,7 +206,7 @@ func (m *Multi) deliverHeld(t *transfer) bool {
 // then must not be reused.
 func (m *Multi) complete(t *transfer, clean bool) {
 	p := &t.parser
-	t.info.Trailer = p.Trailer
+	t.trailer = p.TrailerFields()
 	t.conn.reusable = clean && p.KeepAlive() && !t.e.ForbidReuse
 	if t.location != "" {
 		m.follow(t)

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/xfer-go/xfer/internal/http1"
 )
 
 // defaultMaxRedirs is libcurl's CURLOPT_MAXREDIRS default.
@@ -41,7 +43,7 @@ func (m *Multi) redirect(t *transfer) bool {
 	if !t.e.FollowLocation || !isRedirect(p.Status) {
 		return true
 	}
-	loc := p.Header.Get("Location")
+	loc := p.Fields().Get("Location")
 	if loc == "" {
 		return true
 	}
@@ -101,7 +103,7 @@ func (m *Multi) follow(t *transfer) {
 // resetHop forgets what belonged to the previous request before a new one is built.
 func (t *transfer) resetHop() {
 	t.info.Status, t.info.Proto = 0, ""
-	t.info.Header, t.info.Trailer = nil, nil
+	t.fields, t.trailer = http1.Fields{}, http1.Fields{}
 	t.info.ContentLength = -1
 	t.addrs, t.next, t.lastErr = nil, 0, nil
 	t.held = nil
@@ -114,6 +116,11 @@ func (t *transfer) retryable() bool {
 	if !t.reused || t.retried || t.parser.Started() {
 		return false
 	}
+	return t.retryableBody()
+}
+
+// retryableBody reports whether the request, body included, can be sent again.
+func (t *transfer) retryableBody() bool {
 	return t.e.Body == nil || t.dropBody || t.canRewind()
 }
 

@@ -21,11 +21,10 @@ const defaultConnectTimeout = 300 * time.Second
 
 // target is what a URL names: where to connect and how to ask.
 type target struct {
-	scheme string
-	tls    bool   // https
-	host   string // host name or address, without brackets
-	port   uint16
-	key    string // the connection cache key: scheme, host and port
+	tls  bool   // https
+	host string // host name or address, without brackets
+	port uint16
+	key  string // the connection cache key: scheme, host and port
 }
 
 // startTransfer resets e's transfer state and arms its first expiries: run now, the total
@@ -111,9 +110,9 @@ func (m *Multi) stepInit(t *transfer) bool {
 
 // set fills tg from u, or says why u cannot be fetched.
 func (tg *target) set(u *url.URL) (Code, error) {
-	tg.scheme = strings.ToLower(u.Scheme)
+	scheme := strings.ToLower(u.Scheme)
 	var port uint16
-	switch tg.scheme {
+	switch scheme {
 	case "http":
 		port = 80
 	case "https":
@@ -133,7 +132,7 @@ func (tg *target) set(u *url.URL) (Code, error) {
 		port = uint16(n)
 	}
 	tg.port = port
-	tg.key = tg.scheme + "://" + strings.ToLower(tg.host) + ":" + strconv.Itoa(int(port))
+	tg.key = scheme + "://" + strings.ToLower(tg.host) + ":" + strconv.Itoa(int(port))
 	return 0, nil
 }
 

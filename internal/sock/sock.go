@@ -80,35 +80,29 @@ func Addrs(fd int) (local, remote netip.AddrPort) {
 // closed it and has sent nothing unasked. It reads nothing.
 func Alive(fd int) bool {
 	var b [1]byte
-	n, _, err := unix.Recvfrom(fd, b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
-	return n < 0 && err == unix.EAGAIN
+	_, err := recv(fd, b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	return err == unix.EAGAIN
 }
 
 // Read reads into p. It returns n > 0 for data, 0 with a nil error at end of stream, and
 // unix.EAGAIN when nothing is there yet.
 func Read(fd int, p []byte) (int, error) {
 	for {
-		n, err := unix.Read(fd, p)
+		n, err := recv(fd, p, 0)
 		if err == unix.EINTR {
 			continue
-		}
-		if n < 0 {
-			n = 0
 		}
 		return n, err
 	}
 }
 
 // Write writes as much of p as the socket takes now. It returns unix.EAGAIN when it took
-// nothing.
+// nothing. A peer that closed gives EPIPE, never SIGPIPE.
 func Write(fd int, p []byte) (int, error) {
 	for {
-		n, err := unix.Write(fd, p)
+		n, err := send(fd, p, msgNoSignal)
 		if err == unix.EINTR {
 			continue
-		}
-		if n < 0 {
-			n = 0
 		}
 		return n, err
 	}
