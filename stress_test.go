@@ -18,13 +18,13 @@ import (
 type stressFault int
 
 const (
-	stressOK          stressFault = iota // a healthy reply
-	stressReset                          // reset in the middle of the body
-	stressNothing                        // close before replying
-	stressPartial                        // close after part of a Content-Length body
-	stressGarbage                        // a reply that is not HTTP
-	stressBadChunk                       // a malformed chunk size
-	stressStall                          // the header, then nothing (the transfer's Timeout ends it)
+	stressOK       stressFault = iota // a healthy reply
+	stressReset                       // reset in the middle of the body
+	stressNothing                     // close before replying
+	stressPartial                     // close after part of a Content-Length body
+	stressGarbage                     // a reply that is not HTTP
+	stressBadChunk                    // a malformed chunk size
+	stressStall                       // the header, then nothing (the transfer's Timeout ends it)
 	numStressFaults
 )
 
