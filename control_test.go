@@ -204,6 +204,12 @@ func newRedirectServer(t *testing.T) *redirectServer {
 			rs.mu.Unlock()
 			w.Header().Set("Location", other+"/final")
 			w.WriteHeader(302)
+		case "/away-host": // another host name for the other server
+			rs.mu.Lock()
+			other := strings.Replace(rs.otherURL, "127.0.0.1", "localhost", 1)
+			rs.mu.Unlock()
+			w.Header().Set("Location", other+"/final")
+			w.WriteHeader(302)
 		case "/file":
 			w.Header().Set("Location", "file:///etc/passwd")
 			w.WriteHeader(302)
@@ -292,6 +298,12 @@ func TestRedirects(t *testing.T) {
 	}
 	if got := b.lastCreds(); got != "|" {
 		t.Fatalf("the other origin received credentials %q", got)
+	}
+	if _, body, err = run("/away-host", creds); err != nil || string(body) != "final GET " {
+		t.Fatalf("cross-host: %v %q", err, body)
+	}
+	if got := b.lastCreds(); got != "|" {
+		t.Fatalf("another host name received credentials %q", got)
 	}
 	if _, _, err = run("/rel", creds); err != nil || a.lastCreds() != "Bearer T|s=1" {
 		t.Fatalf("same origin: %v, %q", err, a.lastCreds())

@@ -558,6 +558,8 @@ func TestTransferErrors(t *testing.T) {
 		}},
 		{srv.URL + "/", ErrURLMalformat, func(e *Easy) { e.Header = http.Header{"X": {"a\r\nb"}} }},
 		{srv.URL + "/", ErrURLMalformat, func(e *Easy) { e.Method = "GET /x" }},
+		{srv.URL + "/a\r\nX-Injected: 1", ErrURLMalformat, nil},
+		{srv.URL + "/", ErrURLMalformat, func(e *Easy) { e.Header = http.Header{"Bad Name": {"v"}} }},
 	}
 	want := map[*Easy]Code{}
 	for _, c := range cases {
