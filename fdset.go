@@ -115,6 +115,22 @@ func (m *Multi) Wakeup() error {
 	return m.poller.wakeup()
 }
 
+// readySet holds the sockets the last Wait or Poll found ready, for the Perform that
+// follows it.
+type readySet struct {
+	ready []int32
+	valid bool // ready holds the last wait's result, not yet used by Perform
+}
+
+// takeReady returns the sockets the last wait found ready, once.
+func (r *readySet) takeReady() ([]int32, bool) {
+	if !r.valid {
+		return nil, false
+	}
+	r.valid = false
+	return r.ready, true
+}
+
 // pollMs turns a timeout into poll(2)'s milliseconds, rounded up; negative waits forever.
 func pollMs(d time.Duration) int {
 	if d < 0 {

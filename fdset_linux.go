@@ -17,8 +17,7 @@ type poller struct {
 	wake   int
 	events []unix.EpollEvent
 	pfds   []unix.PollFd
-	ready  []int32
-	valid  bool // ready holds the last wait's result, not yet used by Perform
+	readySet
 }
 
 func (p *poller) init(_ *Multi) error {
@@ -100,15 +99,6 @@ func (p *poller) wait(timeout time.Duration, extra []WaitFd, wakeable bool) (int
 		}
 	}
 	return n + extraReady(pfds[first:], extra), nil
-}
-
-// takeReady returns the sockets the last wait found ready, once.
-func (p *poller) takeReady() ([]int32, bool) {
-	if !p.valid {
-		return nil, false
-	}
-	p.valid = false
-	return p.ready, true
 }
 
 func (p *poller) wakeup() error {

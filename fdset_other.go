@@ -18,8 +18,7 @@ type poller struct {
 	wakeR  int
 	wakeW  int
 	pfds   []unix.PollFd
-	ready  []int32
-	valid  bool
+	readySet
 }
 
 func (p *poller) init(m *Multi) error {
