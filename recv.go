@@ -52,7 +52,7 @@ func (m *Multi) stepRecv(t *transfer) bool {
 			// Without close_notify only a body that ends at the close is in doubt; for
 			// the others the framing tells whether the body is whole.
 			m.peerClosed(t)
-			return false
+			return t.state == stInit
 		case err != nil:
 			m.fail(t, ErrRecvError, err)
 			return false
