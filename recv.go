@@ -10,7 +10,7 @@ import (
 )
 
 // readBudget is the most bytes one action reads for one transfer before it lets the others
-// run (at least four reads' worth); when it is spent the transfer asks for a timer of 0 to
+// run (at least sixteen reads' worth); when it is spent the transfer asks for a timer of 0 to
 // go on.
 const readBudget = 256 << 10
 
@@ -25,7 +25,7 @@ func (m *Multi) stepRecv(t *transfer) bool {
 	}
 	buf := m.readBuf(t.bufSize())
 	plain := t.conn.tls == nil
-	for budget := max(readBudget, 4*len(buf)); ; {
+	for budget := max(readBudget, 16*len(buf)); ; {
 		n, err := m.connRead(t, buf)
 		switch {
 		case n > 0:
