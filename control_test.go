@@ -474,3 +474,93 @@ func TestLocalAddr(t *testing.T) {
 		t.Fatalf("server saw %s, local %v", got, e.Info().LocalAddr)
 	}
 }
+
+func TestPendingTimeoutWithPerform(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	m, err := NewMulti(MultiOptions{MaxTotalConnections: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	busy := NewEasy(srv.URL + "/stall")
+	waiting := NewEasy(srv.URL + "/body?size=1")
+	waiting.Timeout = 300 * time.Millisecond
+	m.Add(busy)
+	m.Add(waiting)
+	var msg *Message
+	for end := time.Now().Add(5 * time.Second); msg == nil && time.Now().Before(end); {
+		m.Perform()
+		msg, _ = m.InfoRead()
+		m.Wait(100*time.Millisecond, nil)
+	}
+	if msg == nil || msg.Easy != waiting || !errors.Is(msg.Err, ErrOperationTimedOut) {
+		t.Fatalf("message %+v", msg)
+	}
+}
+
+func TestMaxConnectsClosesOldestIdle(t *testing.T) {
+	checkLeaks(t)
+	var srvs []*httptest.Server
+	for i := 0; i < 4; i++ {
+		srvs = append(srvs, newServer(t))
+	}
+	l := newEpollLoop(t, MultiOptions{MaxConnects: 2})
+	var es []*Easy
+	for i, s := range srvs {
+		e := NewEasy(s.URL + "/body?size=10")
+		es = append(es, e)
+		l.m.Add(e)
+		l.run(i+1, 5*time.Second)
+		if err := l.done[e]; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if l.m.idle.Len() != 2 || len(l.watched) != 2 {
+		t.Fatalf("%d idle connections, %d watched; MaxConnects is 2", l.m.idle.Len(), len(l.watched))
+	}
+	// The two kept are the newest: the last two servers' connections are reused.
+	for i := 2; i < 4; i++ {
+		e := NewEasy(srvs[i].URL + "/body?size=1")
+		l.m.Add(e)
+		l.run(l.ndone+1, 5*time.Second)
+		if e.Info().NumConnects != 0 {
+			t.Fatalf("server %d: a new connection; the newest idle ones should be kept", i)
+		}
+	}
+}
+
+func TestPausedBothWaysIsExemptFromLowSpeed(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	l := newEpollLoop(t, MultiOptions{})
+	e := NewEasy(srv.URL + "/body?size=200000&framing=chunked")
+	e.LowSpeedLimit, e.LowSpeedTime = 1000, time.Second
+	e.BufferSize = 4096
+	var got []byte
+	first := true
+	e.Write = func(p []byte) (int, error) {
+		if first {
+			first = false
+			e.Pause(PauseAll)
+			return 0, ErrPause
+		}
+		got = append(got, p...)
+		return len(p), nil
+	}
+	l.m.Add(e)
+	l.runFor(2500 * time.Millisecond)
+	if _, ended := l.done[e]; ended {
+		t.Fatalf("a paused transfer ended: %v", l.done[e])
+	}
+	for fd, w := range l.watched {
+		if l.m.socks.get(fd).conn != nil && l.m.socks.get(fd).conn.t == &e.x {
+			t.Fatalf("paused both ways, but fd %d is watched for %v", fd, w)
+		}
+	}
+	e.Pause(PauseCont)
+	l.run(1, 5*time.Second)
+	if err := l.done[e]; err != nil || !bytes.Equal(got, bodyFor(200000, 0)) {
+		t.Fatalf("after unpausing: %v, %d bytes", err, len(got))
+	}
+}
