@@ -506,10 +506,8 @@ func TestMaxConnectsClosesOldestIdle(t *testing.T) {
 		srvs = append(srvs, newServer(t))
 	}
 	l := newEpollLoop(t, MultiOptions{MaxConnects: 2})
-	var es []*Easy
 	for i, s := range srvs {
 		e := NewEasy(s.URL + "/body?size=10")
-		es = append(es, e)
 		l.m.Add(e)
 		l.run(i+1, 5*time.Second)
 		if err := l.done[e]; err != nil {

@@ -99,7 +99,7 @@ func (s *dnsServer) total() int {
 func (s *dnsServer) resolver(t testing.TB) *resolver.Resolver {
 	hosts := filepath.Join(t.TempDir(), "hosts")
 	os.WriteFile(hosts, []byte("127.0.0.1 fromhosts.test\n"), 0o644)
-	r, err := resolver.New(resolver.Config{Servers: []netip.AddrPort{s.addr}, Timeout: time.Second, Attempts: 2, HostsFile: hosts})
+	r, err := resolver.New(resolver.Config{Servers: []netip.AddrPort{s.addr}, Timeout: 3 * time.Second, Attempts: 2, HostsFile: hosts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func TestHappyEyeballs(t *testing.T) {
 		t.Fatal(err)
 	}
 	el := time.Since(start)
-	if ra := e.Info().RemoteAddr; !ra.Addr().Is4() || el < eyeballsDelay || el > 2*time.Second {
+	if ra := e.Info().RemoteAddr; !ra.Addr().Is4() || el < eyeballsDelay || el > e.ConnectTimeout {
 		t.Fatalf("connected to %v after %v", ra, el)
 	}
 	if len(l.watched) != 1 {

@@ -38,11 +38,9 @@ func (m *Multi) Perform() (running int, err error) {
 				m.run(t)
 			}
 		}
-		m.socks.each(func(ent *sockEntry) {
-			if ent.res {
-				m.resolverEvent(ent.fd, EventIn|EventOut)
-			}
-		})
+		for fd := range m.resSocks {
+			m.resolverEvent(fd, EventIn|EventOut)
+		}
 	}
 	m.runDue(now)
 	err = m.leave()

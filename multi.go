@@ -103,7 +103,8 @@ type Multi struct {
 	timerWhen int64 // ... and this is its time
 
 	res      *resolver.Resolver
-	resOwned bool // res was made here and is closed by Close
+	resOwned bool             // res was made here and is closed by Close
+	resSocks map[int]struct{} // the resolver's fds in the socket hash
 	resNode  timerNode
 
 	poller poller // Wait, Poll and Wakeup
@@ -114,7 +115,7 @@ func NewMulti(opts MultiOptions) (*Multi, error) {
 	if opts.MaxConnects < 0 || opts.MaxHostConnections < 0 || opts.MaxTotalConnections < 0 {
 		return nil, errors.New("xfer: negative connection limit")
 	}
-	m := &Multi{opts: opts, base: time.Now(), res: opts.Resolver, hostConns: map[string]int{}}
+	m := &Multi{opts: opts, base: time.Now(), res: opts.Resolver, hostConns: map[string]int{}, resSocks: map[int]struct{}{}}
 	m.timers.init()
 	m.resNode.res = true
 	if err := m.poller.init(m); err != nil {

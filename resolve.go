@@ -43,11 +43,10 @@ func (m *Multi) detachResolver() {
 	}
 	m.res.SetWatch(nil)
 	m.timers.remove(&m.resNode)
-	m.socks.each(func(ent *sockEntry) {
-		if ent.res {
-			m.forgetSock(ent)
-		}
-	})
+	for fd := range m.resSocks {
+		m.forgetSock(m.socks.get(fd))
+	}
+	clear(m.resSocks)
 }
 
 // hostsLookup answers from the hosts file.
@@ -108,6 +107,7 @@ func (m *Multi) resolverWatch(fd int, read, write bool) {
 	ent := m.socks.get(fd)
 	if !read && !write {
 		if ent != nil && ent.res {
+			delete(m.resSocks, fd)
 			m.forgetSock(ent)
 		}
 		return
@@ -115,6 +115,7 @@ func (m *Multi) resolverWatch(fd int, read, write bool) {
 	if ent == nil {
 		ent = m.socks.add(fd)
 		ent.res = true
+		m.resSocks[fd] = struct{}{}
 	}
 	var want Poll
 	if read {
@@ -132,12 +133,18 @@ func (m *Multi) resolverEvent(fd int, ev Event) {
 	m.syncResolverTimer()
 }
 
-// resolverTimeout runs the resolver's expired deadlines.
+// resolverTimeout runs the resolver's expired deadlines. Answers already waiting in its
+// sockets are read first: on a busy loop their readiness may not have been handed over
+// yet, and a query must not time out with its answer in hand.
 func (m *Multi) resolverTimeout() {
-	if m.res != nil {
-		m.res.ProcessTimeouts(time.Now())
-		m.syncResolverTimer()
+	if m.res == nil {
+		return
 	}
+	for fd := range m.resSocks {
+		m.res.ProcessFd(fd, true, false)
+	}
+	m.res.ProcessTimeouts(time.Now())
+	m.syncResolverTimer()
 }
 
 // syncResolverTimer puts the resolver's next deadline in the expiry queue.
