@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -163,9 +165,17 @@ func raceEnabled() bool {
 	return false
 }
 
-// build compiles the program in dir (relative to examples/) and returns its path.
+// buildMu makes the tests build their programs one at a time: a -race build takes every
+// CPU, and other packages' tests run meanwhile.
+var buildMu sync.Mutex
+
+// build compiles the program in dir (relative to examples/) and returns its path. A dir
+// with a go.mod of its own (download) is built in its own module.
 func build(t *testing.T, dir string) string {
 	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	sourcesOnce.Do(trackSources)
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skipf("no go command: %v", err)
@@ -175,11 +185,38 @@ func build(t *testing.T, dir string) string {
 	if raceEnabled() {
 		args = append(args, "-race")
 	}
-	args = append(args, "./"+dir)
-	if out, err := exec.Command(goTool, args...).CombinedOutput(); err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	cmd := exec.Command(goTool, append(args, "./"+dir)...)
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		cmd = exec.Command(goTool, append(args, ".")...)
+		cmd.Dir = dir
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out)
 	}
 	return bin
+}
+
+var sourcesOnce sync.Once
+
+// trackSources looks at every source file of the repository (but the tests'), so that go
+// test's result cache depends on them: the programs are built by go build, not linked into
+// the test binary, and without this a cached success would outlive a change to the library
+// or to an example.
+func trackSources() {
+	filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return nil
+		case d.IsDir() && p != ".." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "bench"):
+			return filepath.SkipDir
+		case d.IsDir():
+			return nil
+		}
+		if n := d.Name(); n == "go.mod" || n == "go.sum" || strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") {
+			os.Stat(p)
+		}
+		return nil
+	})
 }
 
 // run is one execution of a program.
@@ -325,7 +362,21 @@ func TestEpoll(t *testing.T) {
 		t.Skip("the epoll example is built for Linux only")
 	}
 	t.Parallel()
-	bin := build(t, "epoll")
+	testHiperfifo(t, "epoll")
+}
+
+func TestKqueue(t *testing.T) {
+	if runtime.GOOS != "darwin" && runtime.GOOS != "freebsd" {
+		t.Skip("the kqueue example is built for macOS and FreeBSD only")
+	}
+	t.Parallel()
+	testHiperfifo(t, "kqueue")
+}
+
+// testHiperfifo runs the program in dir, epoll or kqueue: URLs on standard input, a trace
+// of the callbacks with -v, and -demo.
+func testHiperfifo(t *testing.T, dir string) {
+	bin := build(t, dir)
 
 	t.Run("stdin pipe with failures", func(t *testing.T) {
 		t.Parallel()
@@ -347,7 +398,7 @@ func TestEpoll(t *testing.T) {
 		if err := os.WriteFile(name, []byte(urlLines(ws)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		in, err := os.Open(name) // a regular file: epoll refuses it, so it is read whole first
+		in, err := os.Open(name) // a regular file: read whole before the loop starts
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -65,8 +65,8 @@ type Job struct {
 	Out     io.Writer     // where result lines go
 
 	start  time.Time
-	taken  map[string]bool // file names given out in Dir
-	n      int             // transfers reported
+	names  Names // file names given out in Dir
+	n      int   // transfers reported
 	failed int
 	bytes  int64
 }
@@ -122,24 +122,30 @@ func (j *Job) NewEasy(rawURL string) *xfer.Easy {
 	e := xfer.NewEasy(rawURL)
 	e.Timeout = j.Timeout
 	if j.Dir != "" {
-		s := &fileSink{path: filepath.Join(j.Dir, j.fileName(rawURL))}
+		s := &fileSink{path: filepath.Join(j.Dir, j.names.For(rawURL))}
 		e.Write = s.write
 		e.Private = s
 	}
 	return e
 }
 
-// fileName picks the name the body of rawURL is saved under: the last element of the URL's
+// Names gives out the names that bodies are saved under, unique within a run. The zero
+// value is ready to use.
+type Names struct {
+	taken map[string]bool // names given out
+}
+
+// For returns the name the body of rawURL is saved under: the last element of the URL's
 // path, or index.html, made unique within the run with a counter ("a.bin", "a-1.bin"...).
-func (j *Job) fileName(rawURL string) string {
+func (n *Names) For(rawURL string) string {
 	name := "index.html"
 	if u, err := url.Parse(rawURL); err == nil {
 		if b := path.Base(u.Path); b != "." && b != "/" && b != ".." {
 			name = b
 		}
 	}
-	if j.taken == nil {
-		j.taken = map[string]bool{}
+	if n.taken == nil {
+		n.taken = map[string]bool{}
 	}
 	ext := path.Ext(name)
 	stem := strings.TrimSuffix(name, ext)
@@ -147,10 +153,10 @@ func (j *Job) fileName(rawURL string) string {
 		stem, ext = name, ""
 	}
 	unique := name
-	for i := 1; j.taken[unique]; i++ {
+	for i := 1; n.taken[unique]; i++ {
 		unique = stem + "-" + strconv.Itoa(i) + ext
 	}
-	j.taken[unique] = true
+	n.taken[unique] = true
 	return unique
 }
 

@@ -1,7 +1,15 @@
 // Package demo is the server behind the example programs' -demo flag: a net/http server on
-// 127.0.0.1 that serves 30 bodies from 0 B to 1 MiB in the three framings of HTTP/1.1
-// (Content-Length, chunked, and ended by closing the connection), so the examples run on a
-// machine with no network.
+// 127.0.0.1, so the examples run on a machine with no network. It serves
+//
+//   - 30 bodies from 0 B to 1 MiB in the three framings of HTTP/1.1 (Content-Length,
+//     chunked, and ended by closing the connection), sent as fast as the connection goes
+//     (URLs);
+//   - 8 bodies of 512 KiB to 8 MiB sent at a fixed rate of 128 KiB/s to 4 MiB/s, each
+//     taking 2 to 4 seconds, so a progress display has something to show (SlowURLs);
+//   - two redirects, one of them a chain of two, to bodies of the first set
+//     (RedirectURLs);
+//   - one URL that answers 503 Service Unavailable to its first request and serves a
+//     body afterwards, for a downloader's retries (FlakyURL).
 package demo
 
 import (
@@ -12,10 +20,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
-// sizes are the lengths of the bodies served, in bytes.
+// sizes are the lengths of the bodies served at full speed, in bytes.
 var sizes = [...]int{
 	0, 1, 2, 100, 512, 1000, 1024, 1460, 2048, 4096,
 	8000, 8192, 16384, 32768, 65535, 65536, 65537, 100000, 131072, 200000,
@@ -25,7 +34,25 @@ var sizes = [...]int{
 // framings are how the bodies are delimited, in turn.
 var framings = [...]string{"length", "chunked", "close"}
 
-// content is what every body is cut from.
+// slow are the bodies sent at a fixed rate: size and bytes per second.
+var slow = [...]struct{ size, rate int }{
+	{4 << 20, 1 << 20},
+	{2 << 20, 512 << 10},
+	{6 << 20, 2 << 20},
+	{1 << 20, 256 << 10},
+	{3 << 20, 1 << 20},
+	{512 << 10, 128 << 10},
+	{8 << 20, 4 << 20},
+	{1536 << 10, 512 << 10},
+}
+
+// slowTick is how often a slow body gets its next slice.
+const slowTick = 50 * time.Millisecond
+
+// flakySize is the length of the flaky URL's body once it serves one.
+const flakySize = 100000
+
+// content is what every body is cut from; longer bodies repeat it.
 var content = func() []byte {
 	b := make([]byte, 1<<20)
 	r := rand.New(rand.NewPCG(7, 11))
@@ -35,12 +62,33 @@ var content = func() []byte {
 	return b
 }()
 
+// bodyOf returns a body of n bytes: the first n of content, repeated as needed.
+func bodyOf(n int) []byte {
+	if n <= len(content) {
+		return content[:n]
+	}
+	b := make([]byte, 0, n)
+	for len(b) < n {
+		b = append(b, content[:min(len(content), n-len(b))]...)
+	}
+	return b
+}
+
 // Server is a running demo server.
 type Server struct {
-	srv   *http.Server
-	urls  []string
-	sizes map[string]int // path → body size
-	done  chan struct{}
+	srv       *http.Server
+	base      string
+	urls      []string
+	slowURLs  []string
+	redirects []string
+	sizes     map[string]int // path → body size, for the full-speed bodies
+	rates     map[string]int // path → bytes per second, for the slow bodies
+	stop      chan struct{}  // closed by Close: slow handlers return
+	handlers  sync.WaitGroup // slow handlers running
+	done      chan struct{}  // closed when Serve returned
+
+	mu    sync.Mutex
+	flaky int // requests of the flaky URL so far
 }
 
 // Start starts a server on 127.0.0.1 with an ephemeral port.
@@ -49,13 +97,25 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{sizes: map[string]int{}, done: make(chan struct{})}
-	base := "http://" + ln.Addr().String()
+	s := &Server{
+		base:  "http://" + ln.Addr().String(),
+		sizes: map[string]int{},
+		rates: map[string]int{},
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
 	for i, size := range sizes {
 		p := fmt.Sprintf("/%s/%02d-%d.bin", framings[i%len(framings)], i, size)
 		s.sizes[p] = size
-		s.urls = append(s.urls, base+p)
+		s.urls = append(s.urls, s.base+p)
 	}
+	for i, b := range slow {
+		p := fmt.Sprintf("/slow/%s/slow%d-%d.bin", framings[i%2], i, b.size) // no "close": it cannot be told from a cut
+		s.sizes[p] = b.size
+		s.rates[p] = b.rate
+		s.slowURLs = append(s.slowURLs, s.base+p)
+	}
+	s.redirects = []string{s.base + "/redirect/once.bin", s.base + "/redirect/twice.bin"}
 	s.srv = &http.Server{Handler: http.HandlerFunc(s.serve), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		defer close(s.done)
@@ -64,27 +124,69 @@ func Start() (*Server, error) {
 	return s, nil
 }
 
-// URLs returns the URLs of the bodies the server serves.
+// URLs returns the URLs of the 30 bodies served at full speed.
 func (s *Server) URLs() []string { return s.urls }
+
+// SlowURLs returns the URLs of the 8 bodies sent at a fixed rate.
+func (s *Server) SlowURLs() []string { return s.slowURLs }
+
+// RedirectURLs returns two URLs that redirect to bodies of URLs: once.bin with one 302,
+// twice.bin with two.
+func (s *Server) RedirectURLs() []string { return s.redirects }
+
+// FlakyURL returns the URL that fails with 503 on its first request and then serves a
+// body of 100000 bytes.
+func (s *Server) FlakyURL() string { return s.base + "/flaky/flaky.bin" }
 
 // Close stops the server and closes its connections.
 func (s *Server) Close() error {
+	close(s.stop)
 	err := s.srv.Close()
 	<-s.done
+	s.handlers.Wait()
 	return err
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/redirect/twice.bin":
+		http.Redirect(w, r, "/redirect/once.bin", http.StatusFound)
+		return
+	case "/redirect/once.bin":
+		http.Redirect(w, r, s.urls[18][len(s.base):], http.StatusFound)
+		return
+	case "/flaky/flaky.bin":
+		s.mu.Lock()
+		s.flaky++
+		first := s.flaky == 1
+		s.mu.Unlock()
+		if first {
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(flakySize))
+		w.Write(content[:flakySize])
+		return
+	}
 	size, ok := s.sizes[r.URL.Path]
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
-	body := content[:size]
+	body := bodyOf(size)
 	w.Header().Set("Content-Type", "application/octet-stream")
-	switch framing, _, _ := strings.Cut(r.URL.Path[1:], "/"); framing {
-	case "length":
+	framing, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/slow")[1:], "/")
+	if framing == "length" {
 		w.Header().Set("Content-Length", strconv.Itoa(size))
+	}
+	if rate, ok := s.rates[r.URL.Path]; ok {
+		s.handlers.Add(1)
+		defer s.handlers.Done()
+		s.trickle(w, r, body, rate)
+		return
+	}
+	switch framing {
+	case "length":
 		w.Write(body)
 	case "chunked":
 		// Flushing before the handler returns makes net/http send the body chunked.
@@ -102,6 +204,30 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		defer conn.Close()
 		writeClosing(bw, body)
+	}
+}
+
+// trickle sends body at rate bytes per second, a slice every slowTick, until it is sent,
+// the client goes away or the server closes.
+func (s *Server) trickle(w http.ResponseWriter, r *http.Request, body []byte, rate int) {
+	slice := max(1, rate*int(slowTick)/int(time.Second))
+	tick := time.NewTicker(slowTick)
+	defer tick.Stop()
+	w.(http.Flusher).Flush() // the header at once
+	for len(body) > 0 {
+		select {
+		case <-tick.C:
+		case <-r.Context().Done():
+			return
+		case <-s.stop:
+			return
+		}
+		n := min(len(body), slice)
+		if _, err := w.Write(body[:n]); err != nil {
+			return
+		}
+		w.(http.Flusher).Flush()
+		body = body[n:]
 	}
 }
 

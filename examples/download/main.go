@@ -1,0 +1,301 @@
+// Download fetches many URLs in parallel, every transfer driven by one xfer.Multi from the
+// program's own event loop: epoll on Linux (loop_linux.go), Multi.Poll elsewhere
+// (loop_other.go). No goroutine runs a transfer; the progress bars are drawn by the
+// goroutines of github.com/vbauerster/mpb, fed from the loop.
+//
+// Usage:
+//
+//	download [flags] URL...
+//	download [flags] -i FILE
+//	download [flags] -demo
+//
+// URLs come from the arguments and from -i FILE, one a line (blank lines and lines
+// starting with # are skipped; "-" reads standard input). With no URL at all, or with
+// -demo, the program starts a local HTTP server on 127.0.0.1 with 41 files of 0 B to 8 MiB,
+// some of them sent slowly, one behind a 503 that a retry gets past, and downloads those,
+// so it runs on a machine with no network:
+//
+//	go -C examples/download run . -demo
+//
+// Output. Each body is saved in the directory of -o (default: the current one) under the
+// last element of its URL's path, or index.html, made unique within the run ("a.bin",
+// "a-1.bin"...). It is written to NAME.part and renamed when the transfer succeeds, so a
+// failed transfer leaves no file behind. -O FILE writes all the bodies instead to FILE
+// ("-": standard output), one after another in the order of the URLs: the transfers still
+// run in parallel, the first one's body goes straight out, later ones are held in memory
+// (up to 4 MiB each, then paused with xfer.ErrPause) until their turn. With -demo and
+// neither flag, bodies are discarded.
+//
+// Transfers. At most -parallel transfers run at once (default 16), and at most -per-host
+// of them (default: no limit) to one host and port, which is the Multi's
+// MaxHostConnections: the excess wait in the Multi without a socket. Redirects are
+// followed (-max-redirs, default 30; 0 turns following off). With -fail (the default) a
+// status of 400 or more is a failure and its body is not saved; -fail=false saves it as
+// any other body. -timeout limits each attempt of a transfer as a whole, -connect-timeout
+// its connect (default 300 s).
+//
+// Retries. A transfer that fails for a reason that may pass (the connection refused or
+// reset, a timeout, nothing or part of the reply received, a status of 5xx or 429) is
+// tried again up to -retries times (default 2), after 250 ms, then 500 ms, 1 s... or after
+// the reply's Retry-After, up to 10 s. The wait is a deadline of the loop, not a sleep:
+// the other transfers go on meanwhile. Other errors, 4xx statuses among them, are final.
+// With -O, a transfer whose body has started going out is not tried again.
+//
+// Progress goes to standard error: when it is a terminal, a bar per transfer receiving
+// its body (a spinner when the length is unknown) and an overall bar with the transfers
+// done, the bytes received and the speed; otherwise a plain line for each transfer done
+// or retried and a summary line every second (-progress bars, lines or none forces a
+// choice). At the end a table gives each URL's status, size, time (retries included),
+// and speed or error, followed by a summary. It goes to standard output, or to standard
+// error with -O -.
+//
+// The exit status is 0 when every transfer succeeded, 1 when any failed, 2 for a usage
+// error, and 130 after an interrupt (the transfers are stopped, their .part files removed
+// and the table printed).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/xfer-go/xfer"
+	"github.com/xfer-go/xfer/examples/internal/batch"
+	"github.com/xfer-go/xfer/examples/internal/demo"
+)
+
+// config is what the command line asks for.
+type config struct {
+	urls           []string
+	dir            string // -o
+	stream         string // -O; "": save into dir
+	discard        bool   // neither: -demo without -o or -O
+	parallel       int
+	perHost        int
+	timeout        time.Duration
+	connectTimeout time.Duration
+	maxRedirs      int
+	retries        int
+	fail           bool
+	progress       string // bars, lines or none
+	forceBars      bool   // bars even when standard error is not a terminal
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the program: it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("download", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: download [flags] URL...\n       download [flags] -i FILE\n       download [flags] -demo")
+		fs.PrintDefaults()
+	}
+	var cfg config
+	input := fs.String("i", "", "read URLs from `FILE`, one a line (\"-\": standard input)")
+	fs.StringVar(&cfg.dir, "o", ".", "save the bodies into `DIR`")
+	fs.StringVar(&cfg.stream, "O", "", "write all bodies, in the order of the URLs, to `FILE` (\"-\": standard output)")
+	fs.IntVar(&cfg.parallel, "parallel", 16, "run at most `N` transfers at once")
+	fs.IntVar(&cfg.perHost, "per-host", 0, "run at most `N` transfers at once to one host and port (0: no limit)")
+	fs.DurationVar(&cfg.timeout, "timeout", 0, "limit each attempt of a transfer to `D` (0: no limit)")
+	fs.DurationVar(&cfg.connectTimeout, "connect-timeout", 0, "limit each connect to `D` (0: 300s)")
+	fs.IntVar(&cfg.maxRedirs, "max-redirs", 30, "follow at most `N` redirects (0: do not follow)")
+	fs.IntVar(&cfg.retries, "retries", 2, "try a transfer that failed for a transient reason up to `N` more times")
+	fs.BoolVar(&cfg.fail, "fail", true, "count a status of 400 or more as a failure, and do not save its body")
+	progress := fs.String("progress", "auto", "show progress as `MODE`: bars, lines, none, or auto (bars on a terminal)")
+	useDemo := fs.Bool("demo", false, "download the files of a local demo server (the default when there is no URL)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	usage := func(msg string) int {
+		fmt.Fprintln(stderr, "download:", msg)
+		return 2
+	}
+	setO := false
+	fs.Visit(func(f *flag.Flag) { setO = setO || f.Name == "o" })
+	switch {
+	case cfg.parallel < 1:
+		return usage("-parallel must be at least 1")
+	case cfg.perHost < 0 || cfg.retries < 0 || cfg.maxRedirs < 0:
+		return usage("-per-host, -retries and -max-redirs cannot be negative")
+	case cfg.timeout < 0 || cfg.connectTimeout < 0:
+		return usage("timeouts cannot be negative")
+	case setO && cfg.stream != "":
+		return usage("-o and -O exclude each other")
+	}
+	switch cfg.progress = *progress; cfg.progress {
+	case "auto":
+		cfg.progress = "lines"
+		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("TERM") != "dumb" {
+			cfg.progress = "bars"
+		}
+	case "bars":
+		cfg.forceBars = true
+	case "lines", "none":
+	default:
+		return usage("-progress must be auto, bars, lines or none")
+	}
+
+	cfg.urls = fs.Args()
+	if *input != "" {
+		urls, err := readURLs(*input)
+		if err != nil {
+			return usage(err.Error())
+		}
+		if len(cfg.urls)+len(urls) == 0 {
+			return usage(*input + " holds no URL")
+		}
+		cfg.urls = append(cfg.urls, urls...)
+	}
+	if len(cfg.urls) == 0 {
+		*useDemo = true
+	}
+	if *useDemo {
+		srv, err := demo.Start()
+		if err != nil {
+			fmt.Fprintln(stderr, "download:", err)
+			return 1
+		}
+		defer srv.Close()
+		// The slow ones first: they take longest.
+		urls := slices.Concat(srv.SlowURLs(), srv.URLs(), srv.RedirectURLs(), []string{srv.FlakyURL()})
+		cfg.urls = append(cfg.urls, urls...)
+		cfg.discard = !setO && cfg.stream == ""
+		where := "discarding the bodies (-o DIR keeps them)"
+		if !cfg.discard {
+			where = "saving the bodies"
+		}
+		fmt.Fprintf(stderr, "demo: %d files served on 127.0.0.1, %s\n", len(urls), where)
+	}
+
+	table := stdout
+	out, closeOut, err := openOutput(&cfg, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "download:", err)
+		return 1
+	}
+	if cfg.stream == "-" {
+		table = stderr // standard output carries the bodies
+	}
+
+	d := newDownloader(&cfg, out)
+	err = d.run(stderr)
+	if cerr := closeOut(); cerr != nil && err == nil {
+		err = cerr
+	}
+	d.writeTable(table)
+	switch {
+	case err != nil:
+		fmt.Fprintln(stderr, "download:", err)
+		return 1
+	case d.interrupted:
+		return 130
+	case d.failed > 0:
+		return 1
+	}
+	return 0
+}
+
+// readURLs reads the URLs of name, one a line; "-" is standard input.
+func readURLs(name string) ([]string, error) {
+	var data []byte
+	var err error
+	if name == "-" {
+		data, err = io.ReadAll(os.Stdin)
+	} else {
+		data, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var urls []string
+	var lines batch.Lines
+	add := func(u string) { urls = append(urls, u) }
+	lines.Feed(data, add)
+	lines.End(add)
+	return urls, nil
+}
+
+// run drives every transfer to its end from the loop, with progress written to stderr.
+func (d *downloader) run(stderr io.Writer) error {
+	m, drv, err := newDriver(xfer.MultiOptions{MaxHostConnections: d.cfg.perHost})
+	if err != nil {
+		return err
+	}
+	d.m = m
+	d.show = newReporter(d, stderr)
+
+	// An interrupt ends the run from the loop: the signal only sets a flag and wakes it.
+	var stop atomic.Bool
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for range sig {
+			stop.Store(true)
+			drv.wake()
+		}
+	})
+	defer func() {
+		signal.Stop(sig)
+		close(sig)
+		wg.Wait()
+	}()
+
+	err = d.loop(drv, &stop)
+	if err != nil {
+		d.interrupt() // stop what still runs, so the table is complete
+	}
+	d.show.close()
+	if cerr := drv.close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// driver is the event loop's waiting half: it waits for what the Multi asked to be
+// watched, and hands what happened to the Multi.
+type driver interface {
+	// wait waits until a socket is ready, the Multi's timer fires, wake is called, or
+	// timeout passes (negative: no limit), and has the Multi act on what happened.
+	wait(timeout time.Duration) error
+	// wake ends the current or next wait at once. It is safe from any goroutine.
+	wake()
+	// close closes the Multi, then the driver's own fds.
+	close() error
+}
+
+// loop is the event loop: wait for a socket, the Multi's timer or the loop's own deadline
+// (a retry's, or the progress display's), let the Multi act, then take the finished
+// transfers, start retries that are due and fill the free slots.
+func (d *downloader) loop(drv driver, stop *atomic.Bool) error {
+	d.fill()
+	for d.ended < len(d.all) {
+		if stop.Load() {
+			d.interrupt()
+			return nil
+		}
+		if err := drv.wait(d.untilDeadline(time.Now())); err != nil {
+			return err
+		}
+		d.collect()
+		d.due(time.Now())
+		d.fill()
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xfer-go/xfer"
+)
+
+// writeTable writes the result of every URL, in the order of the input, and a summary:
+//
+//	URL                        STATUS  SIZE      TIME  SPEED / ERROR
+//	http://127.0.0.1:8080/a    200     1.0 MiB   12ms  85.3 MiB/s
+//	http://127.0.0.1:8080/b    404     0 B        1ms  error: xfer: HTTP response code said error
+//
+// A failure's last column starts with "error: ". A status of "-" means no reply came.
+func (d *downloader) writeTable(w io.Writer) {
+	urlWidth := len("URL")
+	for _, t := range d.all {
+		urlWidth = max(urlWidth, len(t.url))
+	}
+	var b strings.Builder
+	row := func(url, status, size, took, last string) {
+		fmt.Fprintf(&b, "%-*s  %-6s  %10s  %7s  %s\n", urlWidth, url, status, size, took, last)
+	}
+	row("URL", "STATUS", "SIZE", "TIME", "SPEED / ERROR")
+	ok := 0
+	for _, t := range d.all {
+		status := "-"
+		if t.status > 0 {
+			status = strconv.Itoa(t.status)
+		}
+		var last string
+		if t.err != nil {
+			last = "error: " + describe(t.err)
+		} else {
+			ok++
+			last = size(int64(float64(t.size)/max(t.took.Seconds(), 1e-6))) + "/s"
+		}
+		if n := t.tries - 1; n > 0 {
+			last += fmt.Sprintf(" (%d %s)", n, plural(n, "retry", "retries"))
+		}
+		row(t.url, status, size(t.size), duration(t.took), last)
+	}
+	elapsed := time.Since(d.start)
+	fmt.Fprintf(&b, "%d %s: %d downloaded, %d failed; %s received in %s (%s/s)\n",
+		len(d.all), plural(len(d.all), "URL", "URLs"), ok, d.failed,
+		size(d.bytes), duration(elapsed), size(int64(float64(d.bytes)/max(elapsed.Seconds(), 1e-6))))
+	io.WriteString(w, b.String())
+}
+
+// describe is err's text without the URL, which the table and the lines show anyway.
+func describe(err error) string {
+	var xe *xfer.Error
+	if !errors.As(err, &xe) {
+		return err.Error()
+	}
+	if xe.Err == nil {
+		return xe.Code.Error()
+	}
+	// The cause may be an error of the library too: say "xfer: " once.
+	return xe.Code.Error() + ": " + strings.TrimPrefix(xe.Err.Error(), "xfer: ")
+}
+
+// size formats a count of bytes: "512 B", "1.5 KiB", "2.0 MiB".
+func size(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	v, i := float64(n)/unit, 0
+	for v >= unit && i < 4 {
+		v /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", v, "KMGTP"[i])
+}
+
+// duration formats d as "12ms" below a second and "1.23s" from there.
+func duration(d time.Duration) string {
+	if r := d.Round(time.Millisecond); r < time.Second {
+		return strconv.FormatInt(r.Milliseconds(), 10) + "ms"
+	}
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,471 @@
+package examples_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The downloader (examples/download, a module of its own so that its progress-bar
+// dependency stays out of the library's) is built and run as a user would, against local
+// servers.
+
+// row is one line of the downloader's final table.
+type row struct {
+	status string // "200", "404", "-"
+	last   string // the speed, or "error: ..."; with " (N retries)" after a retry
+}
+
+func (r row) failed() bool { return strings.HasPrefix(r.last, "error: ") }
+
+// table parses the downloader's final table: a header, a row per URL, a summary line.
+func table(t *testing.T, out string) map[string]row {
+	t.Helper()
+	rows := map[string]row{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	inTable := false
+	for sc.Scan() {
+		line := sc.Text()
+		f := strings.Fields(line)
+		switch {
+		case len(f) > 0 && f[0] == "URL" && strings.Contains(line, "SPEED / ERROR"):
+			inTable = true
+		case !inTable || len(f) == 0:
+		case strings.Contains(line, "downloaded,") && strings.Contains(line, "failed;"):
+			inTable = false
+		case len(f) < 6:
+			t.Errorf("malformed table row %q", line)
+		default:
+			// URL STATUS SIZE(2 fields) TIME LAST...
+			if _, dup := rows[f[0]]; dup {
+				t.Errorf("%s: two rows", f[0])
+			}
+			rows[f[0]] = row{status: f[1], last: strings.Join(f[5:], " ")}
+		}
+	}
+	if len(rows) == 0 {
+		t.Errorf("no table in the output:\n%s", out)
+	}
+	return rows
+}
+
+// checkPlain fails when out holds a control character other than a newline: with
+// standard error not a terminal the downloader draws no bars.
+func checkPlain(t *testing.T, name, out string) {
+	t.Helper()
+	for i, c := range []byte(out) {
+		if (c < 0x20 && c != '\n') || c == 0x7f {
+			t.Errorf("%s holds control character %#x at byte %d: %q", name, c, i, out[max(0, i-40):min(len(out), i+40)])
+			return
+		}
+	}
+}
+
+// resetServer is a raw TCP server whose every reply announces a body of 100000 bytes,
+// sends 30000, waits for them to arrive and closes the connection with SO_LINGER 0, which
+// resets it.
+func resetServer(t *testing.T) (url string, hits *atomic.Int32) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits = new(atomic.Int32)
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			hits.Add(1)
+			wg.Go(func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if line == "\r\n" {
+						break
+					}
+				}
+				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+				c.Write(content[:30000])
+				time.Sleep(500 * time.Millisecond) // the client reads what was sent
+				c.(*net.TCPConn).SetLinger(0)
+			})
+		}
+	})
+	return "http://" + ln.Addr().String() + "/reset.bin", hits
+}
+
+// refusedURL returns a URL on a port that nobody listens on.
+func refusedURL(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := "http://" + ln.Addr().String() + "/refused.bin"
+	ln.Close()
+	return u
+}
+
+// counter counts the requests a handler got.
+type counter struct{ n atomic.Int32 }
+
+func (c *counter) hit() int { return int(c.n.Add(1)) }
+
+func TestDownload(t *testing.T) {
+	t.Parallel()
+	bin := build(t, "download")
+
+	t.Run("50 URLs, 3 failing", func(t *testing.T) {
+		t.Parallel()
+		mux := http.NewServeMux()
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+
+		type good struct {
+			url, file string
+			body      []byte
+		}
+		var goods []good
+		sizes := []int{0, 1, 2, 100, 1000, 1460, 4096, 8192, 65535, 65536, 65537, 100000, 262144, 524288, 1 << 20}
+		for i := range 47 {
+			size := sizes[i%len(sizes)]
+			body := content[(i*7919)%1000 : (i*7919)%1000+min(size, len(content)-1000)]
+			framing := []string{"length", "chunked", "close"}[i%3]
+			p := fmt.Sprintf("/f/%02d.bin", i)
+			file := p[len("/f/"):]
+			switch i {
+			case 0:
+				p, file = "/", "index.html"
+			case 1:
+				p, file = "/a/data.bin", "data.bin"
+			case 2:
+				p, file = "/b/data.bin", "data-1.bin" // the same name again: a counter is added
+			case 3:
+				// A redirect: saved under the name of the URL asked for.
+				target := "/target/03.bin"
+				mux.HandleFunc(target, func(w http.ResponseWriter, r *http.Request) { serve(w, framing, body) })
+				p, file = "/redirect/03.bin", "03.bin"
+				mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, target, http.StatusFound) })
+				goods = append(goods, good{srv.URL + p, file, body})
+				continue
+			}
+			mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != p {
+					http.NotFound(w, r)
+					return
+				}
+				serve(w, framing, body)
+			})
+			goods = append(goods, good{srv.URL + p, file, body})
+		}
+		missing := srv.URL + "/missing.bin"
+		refused := refusedURL(t)
+		reset, resetHits := resetServer(t)
+
+		var urls []string
+		for i, g := range goods {
+			urls = append(urls, g.url)
+			switch i { // the failures among the others
+			case 10:
+				urls = append(urls, missing)
+			case 20:
+				urls = append(urls, refused)
+			case 30:
+				urls = append(urls, reset)
+			}
+		}
+		if len(urls) != 50 {
+			t.Fatalf("%d URLs, want 50", len(urls))
+		}
+		list := filepath.Join(t.TempDir(), "urls.txt")
+		if err := os.WriteFile(list, []byte("# fifty URLs\n\n"+strings.Join(urls, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		r := execute(t, bin, nil, "", "-i", list, "-o", dir, "-timeout", "30s", "-parallel", "8")
+
+		if r.code != 1 {
+			t.Errorf("exit status %d, want 1; stderr:\n%s", r.code, r.stderr)
+		}
+		checkPlain(t, "standard output", r.stdout)
+		checkPlain(t, "standard error", r.stderr)
+
+		rows := table(t, r.stdout)
+		if len(rows) != 50 {
+			t.Errorf("%d table rows, want 50:\n%s", len(rows), r.stdout)
+		}
+		wantFail := map[string]row{
+			missing: {"404", "error: xfer: HTTP response code said error"},
+			refused: {"-", "error: xfer: could not connect to server"},
+			reset:   {"200", "error: xfer: failure when receiving data from the peer"},
+		}
+		for u, got := range rows {
+			want, fail := wantFail[u]
+			switch {
+			case !fail && (got.failed() || got.status != "200"):
+				t.Errorf("%s: %+v, want a success", u, got)
+			case fail && (got.status != want.status || !strings.HasPrefix(got.last, want.last)):
+				t.Errorf("%s: %+v, want %+v...", u, got, want)
+			}
+		}
+		for _, u := range []string{refused, reset} { // transient: tried twice more
+			if got := rows[u]; !strings.HasSuffix(got.last, "(2 retries)") {
+				t.Errorf("%s: %q does not end in (2 retries)", u, got.last)
+			}
+			if !strings.Contains(r.stderr, "retry 2/2 in 500ms: "+u+": ") {
+				t.Errorf("no second retry of %s in the progress lines:\n%s", u, r.stderr)
+			}
+		}
+		if n := resetHits.Load(); n != 3 {
+			t.Errorf("the resetting server got %d requests, want 3", n)
+		}
+		if strings.Contains(rows[missing].last, "retr") {
+			t.Errorf("404 was retried: %q", rows[missing].last)
+		}
+
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names, wantNames []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		for _, g := range goods {
+			wantNames = append(wantNames, g.file)
+			b, err := os.ReadFile(filepath.Join(dir, g.file))
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			if !bytes.Equal(b, g.body) {
+				t.Errorf("%s: saved body differs from the one served (%d bytes, want %d)", g.file, len(b), len(g.body))
+			}
+		}
+		slices.Sort(names)
+		slices.Sort(wantNames)
+		if !slices.Equal(names, wantNames) {
+			t.Errorf("files saved: %v\nwant: %v", names, wantNames)
+		}
+	})
+
+	t.Run("retries", func(t *testing.T) {
+		t.Parallel()
+		var flaky, gone, down counter
+		body := content[:70000]
+		mux := http.NewServeMux()
+		mux.HandleFunc("/flaky.bin", func(w http.ResponseWriter, r *http.Request) {
+			if flaky.hit() <= 2 {
+				http.Error(w, "busy", http.StatusServiceUnavailable)
+				return
+			}
+			w.Write(body)
+		})
+		mux.HandleFunc("/gone.bin", func(w http.ResponseWriter, r *http.Request) {
+			gone.hit()
+			http.NotFound(w, r)
+		})
+		mux.HandleFunc("/down.bin", func(w http.ResponseWriter, r *http.Request) {
+			down.hit()
+			http.Error(w, "down", http.StatusBadGateway)
+		})
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+
+		dir := t.TempDir()
+		r := execute(t, bin, nil, "", "-retries", "2", "-o", dir,
+			srv.URL+"/flaky.bin", srv.URL+"/gone.bin", srv.URL+"/down.bin")
+		if r.code != 1 {
+			t.Errorf("exit status %d, want 1; stderr:\n%s", r.code, r.stderr)
+		}
+		rows := table(t, r.stdout)
+		if got := rows[srv.URL+"/flaky.bin"]; got.status != "200" || got.failed() || !strings.HasSuffix(got.last, "(2 retries)") {
+			t.Errorf("flaky.bin: %+v, want 200 after 2 retries", got)
+		}
+		if got := rows[srv.URL+"/gone.bin"]; got.status != "404" || !got.failed() || strings.Contains(got.last, "retr") {
+			t.Errorf("gone.bin: %+v, want a 404 error not retried", got)
+		}
+		if got := rows[srv.URL+"/down.bin"]; got.status != "502" || !got.failed() || !strings.HasSuffix(got.last, "(2 retries)") {
+			t.Errorf("down.bin: %+v, want a 502 error after 2 retries", got)
+		}
+		if got, err := os.ReadFile(filepath.Join(dir, "flaky.bin")); err != nil || !bytes.Equal(got, body) {
+			t.Errorf("flaky.bin saved %d bytes (%v), want the %d served", len(got), err, len(body))
+		}
+		for name, c := range map[string]*counter{"flaky": &flaky, "gone": &gone, "down": &down} {
+			want := map[string]int{"flaky": 3, "gone": 1, "down": 3}[name]
+			if n := int(c.n.Load()); n != want {
+				t.Errorf("%s.bin: %d requests, want %d", name, n, want)
+			}
+		}
+		entries, _ := os.ReadDir(dir)
+		if len(entries) != 1 {
+			t.Errorf("%d files saved, want flaky.bin alone: %v", len(entries), entries)
+		}
+	})
+
+	t.Run("-O - keeps the order", func(t *testing.T) {
+		t.Parallel()
+		// The first body comes late and the second is larger than what the downloader
+		// holds in memory, so it is paused until the first is out.
+		bodies := [][]byte{content[:100000], nil, content[:1], content[:0], content[5:65541], content[:300000]}
+		big := make([]byte, 0, 6<<20)
+		for len(big) < 6<<20 {
+			big = append(big, content...)
+		}
+		bodies[1] = big
+		mux := http.NewServeMux()
+		var urls []string
+		for i, b := range bodies {
+			p := fmt.Sprintf("/%d.bin", i)
+			mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+				if i == 0 {
+					time.Sleep(500 * time.Millisecond)
+				}
+				serve(w, []string{"length", "chunked", "close"}[i%3], b)
+			})
+			urls = append(urls, p)
+		}
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+		for i := range urls {
+			urls[i] = srv.URL + urls[i]
+		}
+		r := execute(t, bin, nil, "", append([]string{"-O", "-"}, urls...)...)
+		if r.code != 0 {
+			t.Errorf("exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
+		}
+		if want := bytes.Join(bodies, nil); r.stdout != string(want) {
+			t.Errorf("standard output: %d bytes, not the %d of the bodies in order", len(r.stdout), len(want))
+		}
+		if rows := table(t, r.stderr); len(rows) != len(urls) { // the table goes to standard error
+			t.Errorf("%d table rows on standard error, want %d", len(rows), len(urls))
+		}
+	})
+
+	t.Run("limits", func(t *testing.T) {
+		t.Parallel()
+		// Three servers count how many requests they serve at once, across all three
+		// (parallel) and each (per host).
+		var mu sync.Mutex
+		active, most := 0, 0
+		perHost := map[string]int{}
+		mostPerHost := 0
+		var urls []string
+		for range 3 {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				active++
+				perHost[r.Host]++
+				most = max(most, active)
+				mostPerHost = max(mostPerHost, perHost[r.Host])
+				mu.Unlock()
+				time.Sleep(100 * time.Millisecond)
+				mu.Lock()
+				active--
+				perHost[r.Host]--
+				mu.Unlock()
+				w.Write([]byte("ok"))
+			}))
+			t.Cleanup(srv.Close)
+			for i := range 6 {
+				urls = append(urls, fmt.Sprintf("%s/%d.txt", srv.URL, i))
+			}
+		}
+		for _, c := range []struct {
+			args           []string
+			most, mostHost int
+		}{
+			{[]string{"-per-host", "2"}, 6, 2},
+			{[]string{"-parallel", "3"}, 3, 3},
+		} {
+			mu.Lock()
+			most, mostPerHost = 0, 0
+			mu.Unlock()
+			args := append(slices.Clone(c.args), "-O", os.DevNull, "-progress", "none")
+			r := execute(t, bin, nil, "", append(args, urls...)...)
+			if r.code != 0 {
+				t.Errorf("%v: exit status %d, want 0; stderr:\n%s", c.args, r.code, r.stderr)
+			}
+			mu.Lock()
+			if most != c.most || mostPerHost != c.mostHost {
+				t.Errorf("%v: at most %d requests at once, %d to one server; want %d and %d",
+					c.args, most, mostPerHost, c.most, c.mostHost)
+			}
+			mu.Unlock()
+		}
+	})
+
+	t.Run("demo", func(t *testing.T) {
+		t.Parallel()
+		r := execute(t, bin, nil, "", "-demo")
+		checkDownloadDemo(t, r)
+		checkPlain(t, "standard output", r.stdout)
+		checkPlain(t, "standard error", r.stderr)
+		if !strings.Contains(r.stderr, "retry 1/2 in 250ms: ") {
+			t.Errorf("the demo's flaky URL was not retried:\n%s", r.stderr)
+		}
+	})
+
+	t.Run("demo with bars", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		r := execute(t, bin, nil, "", "-progress", "bars", "-o", dir)
+		checkDownloadDemo(t, r)
+		if !strings.Contains(r.stderr, "\x1b[") || !strings.Contains(r.stderr, "41/41 done") {
+			t.Errorf("no bars drawn on standard error:\n%q", r.stderr)
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil || len(entries) != 41 {
+			t.Errorf("%d files saved (%v), want 41", len(entries), err)
+		}
+	})
+
+	t.Run("usage", func(t *testing.T) {
+		t.Parallel()
+		for _, args := range [][]string{{"-o", "x", "-O", "y"}, {"-parallel", "0"}, {"-progress", "fancy"}, {"-retries", "-1"}} {
+			if r := execute(t, bin, nil, "", args...); r.code != 2 {
+				t.Errorf("%v: exit status %d, want 2", args, r.code)
+			}
+		}
+	})
+}
+
+// checkDownloadDemo verifies a demo run: exit 0 and a table of 41 successes.
+func checkDownloadDemo(t *testing.T, r run) {
+	t.Helper()
+	if r.code != 0 {
+		t.Errorf("exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	rows := table(t, r.stdout)
+	if len(rows) != 41 {
+		t.Errorf("%d table rows, want 41:\n%s", len(rows), r.stdout)
+	}
+	for u, got := range rows {
+		if got.status != "200" || got.failed() {
+			t.Errorf("%s: %+v, want a success", u, got)
+		}
+	}
+	if !strings.Contains(r.stdout, "41 URLs: 41 downloaded, 0 failed;") {
+		t.Errorf("no summary line:\n%s", r.stdout)
+	}
+}
