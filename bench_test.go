@@ -138,9 +138,11 @@ func benchIdle(b *testing.B, idle int) {
 			}
 		}
 	}
-	// The last connection the server handed out belongs to the active transfer.
+	// The server hands out each connection after writing its reply header, so the last of
+	// the idle+1 connections belongs to the active transfer. Wait for all of them: the
+	// client may read a header before the server's goroutine hands its connection out.
 	var active net.Conn
-	for len(srv.conns) > 0 {
+	for i := 0; i < idle+1; i++ {
 		active = <-srv.conns
 	}
 	chunk := make([]byte, 1024)
