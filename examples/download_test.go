@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/xfer-go/xfer/examples/internal/demo"
 )
 
 // The downloader (examples/download, a module of its own so that its progress-bar
@@ -115,17 +117,6 @@ func resetServer(t *testing.T) (url string, hits *atomic.Int32) {
 	return "http://" + ln.Addr().String() + "/reset.bin", hits
 }
 
-// refusedURL returns a URL on a port that nobody listens on.
-func refusedURL(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := "http://" + ln.Addr().String() + "/refused.bin"
-	ln.Close()
-	return u
-}
-
 // counter counts the requests a handler got.
 type counter struct{ n atomic.Int32 }
 
@@ -150,32 +141,16 @@ func TestDownload(t *testing.T) {
 		for i := range 47 {
 			size := sizes[i%len(sizes)]
 			body := content[(i*7919)%1000 : (i*7919)%1000+min(size, len(content)-1000)]
-			framing := []string{"length", "chunked", "close"}[i%3]
-			p := fmt.Sprintf("/f/%02d.bin", i)
-			file := p[len("/f/"):]
-			switch i {
-			case 0:
-				p, file = "/", "index.html"
-			case 1:
-				p, file = "/a/data.bin", "data.bin"
-			case 2:
-				p, file = "/b/data.bin", "data-1.bin" // the same name again: a counter is added
-			case 3:
+			if i == 3 {
 				// A redirect: saved under the name of the URL asked for.
 				target := "/target/03.bin"
-				mux.HandleFunc(target, func(w http.ResponseWriter, r *http.Request) { serve(w, framing, body) })
-				p, file = "/redirect/03.bin", "03.bin"
+				mux.HandleFunc(target, func(w http.ResponseWriter, r *http.Request) { demo.Reply(w, demo.Framings[i%3], body) })
+				p := "/redirect/03.bin"
 				mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, target, http.StatusFound) })
-				goods = append(goods, good{srv.URL + p, file, body})
+				goods = append(goods, good{srv.URL + p, "03.bin", body})
 				continue
 			}
-			mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path != p {
-					http.NotFound(w, r)
-					return
-				}
-				serve(w, framing, body)
-			})
+			p, file := handleBody(mux, i, body)
 			goods = append(goods, good{srv.URL + p, file, body})
 		}
 		missing := srv.URL + "/missing.bin"
@@ -204,9 +179,7 @@ func TestDownload(t *testing.T) {
 		dir := t.TempDir()
 		r := execute(t, bin, nil, "", "-i", list, "-o", dir, "-timeout", "30s", "-parallel", "8")
 
-		if r.code != 1 {
-			t.Errorf("exit status %d, want 1; stderr:\n%s", r.code, r.stderr)
-		}
+		checkExit(t, r, 1)
 		checkPlain(t, "standard output", r.stdout)
 		checkPlain(t, "standard error", r.stderr)
 
@@ -243,30 +216,11 @@ func TestDownload(t *testing.T) {
 			t.Errorf("404 was retried: %q", rows[missing].last)
 		}
 
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var names, wantNames []string
-		for _, e := range entries {
-			names = append(names, e.Name())
-		}
+		saved := map[string][]byte{}
 		for _, g := range goods {
-			wantNames = append(wantNames, g.file)
-			b, err := os.ReadFile(filepath.Join(dir, g.file))
-			if err != nil {
-				t.Error(err)
-				continue
-			}
-			if !bytes.Equal(b, g.body) {
-				t.Errorf("%s: saved body differs from the one served (%d bytes, want %d)", g.file, len(b), len(g.body))
-			}
+			saved[g.file] = g.body
 		}
-		slices.Sort(names)
-		slices.Sort(wantNames)
-		if !slices.Equal(names, wantNames) {
-			t.Errorf("files saved: %v\nwant: %v", names, wantNames)
-		}
+		checkSaved(t, dir, saved)
 	})
 
 	t.Run("retries", func(t *testing.T) {
@@ -295,9 +249,7 @@ func TestDownload(t *testing.T) {
 		dir := t.TempDir()
 		r := execute(t, bin, nil, "", "-retries", "2", "-o", dir,
 			srv.URL+"/flaky.bin", srv.URL+"/gone.bin", srv.URL+"/down.bin")
-		if r.code != 1 {
-			t.Errorf("exit status %d, want 1; stderr:\n%s", r.code, r.stderr)
-		}
+		checkExit(t, r, 1)
 		rows := table(t, r.stdout)
 		if got := rows[srv.URL+"/flaky.bin"]; got.status != "200" || got.failed() || !strings.HasSuffix(got.last, "(2 retries)") {
 			t.Errorf("flaky.bin: %+v, want 200 after 2 retries", got)
@@ -341,7 +293,7 @@ func TestDownload(t *testing.T) {
 				if i == 0 {
 					time.Sleep(500 * time.Millisecond)
 				}
-				serve(w, []string{"length", "chunked", "close"}[i%3], b)
+				demo.Reply(w, demo.Framings[i%3], b)
 			})
 			urls = append(urls, p)
 		}
@@ -351,9 +303,7 @@ func TestDownload(t *testing.T) {
 			urls[i] = srv.URL + urls[i]
 		}
 		r := execute(t, bin, nil, "", append([]string{"-O", "-"}, urls...)...)
-		if r.code != 0 {
-			t.Errorf("exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
-		}
+		checkExit(t, r, 0)
 		if want := bytes.Join(bodies, nil); r.stdout != string(want) {
 			t.Errorf("standard output: %d bytes, not the %d of the bodies in order", len(r.stdout), len(want))
 		}
@@ -453,9 +403,7 @@ func TestDownload(t *testing.T) {
 // checkDownloadDemo verifies a demo run: exit 0 and a table of 41 successes.
 func checkDownloadDemo(t *testing.T, r run) {
 	t.Helper()
-	if r.code != 0 {
-		t.Errorf("exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
-	}
+	checkExit(t, r, 0)
 	rows := table(t, r.stdout)
 	if len(rows) != 41 {
 		t.Errorf("%d table rows, want 41:\n%s", len(rows), r.stdout)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -24,6 +23,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/xfer-go/xfer/examples/internal/demo"
 )
 
 // The programs are built and run as a user would: go build, then exec with URLs on
@@ -34,22 +35,15 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // perTransfer is the -timeout given to the programs; the stalled URL must hit it.
 const perTransfer = 3 * time.Second
 
-// content is what every body is cut from.
-var content = func() []byte {
-	b := make([]byte, 1<<20)
-	r := rand.New(rand.NewPCG(3, 5))
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
-	return b
-}()
+// content is what every body is cut from: the demo server's bodies.
+var content = demo.Body(1 << 20)
 
 // want is what a program must report for one URL.
 type want struct {
 	url    string
 	status string // "200", "404", or the start of an error: "error: xfer: timeout was reached"
-	size   int    // body bytes; -1: do not check
-	file   string // name under -o; "": none is written
+	body   []byte // the body received, whose length the result line reports
+	file   string // name under -o, which holds body; "": none is written
 }
 
 // fixture is the server and the URLs a run fetches.
@@ -84,73 +78,59 @@ func newFixture(t *testing.T) *fixture {
 	sizes := []int{5000, 0, 1, 2, 100, 1000, 1460, 4096, 8192, 16384,
 		65535, 65536, 65537, 100000, 200000, 262144, 500000, 524288, 1000000, 1 << 20}
 	for i, size := range sizes {
-		var p, file string
-		switch i {
-		case 0:
-			p, file = "/", "index.html"
-		case 1:
-			p, file = "/a/data.bin", "data.bin"
-		case 2:
-			p, file = "/b/data.bin", "data-1.bin" // the same name again: a counter is added
-		default:
-			p = fmt.Sprintf("/f/%02d.bin", i)
-			file = p[len("/f/"):]
-		}
-		framing := []string{"length", "chunked", "close"}[i%3]
 		body := content[:size]
-		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != p {
-				http.NotFound(w, r)
-				return
-			}
-			serve(w, framing, body)
-		})
+		p, file := handleBody(mux, i, body)
 		u := srv.URL + p
 		if i > 0 {
-			u += "?framing=" + framing
+			u += "?framing=" + demo.Framings[i%3]
 		}
-		f.ok = append(f.ok, want{url: u, status: "200", size: size, file: file})
+		f.ok = append(f.ok, want{url: u, status: "200", body: body, file: file})
 	}
 
 	rec := httptest.NewRecorder()
 	http.NotFound(rec, httptest.NewRequest("GET", "/missing", nil))
-	f.missing = want{url: srv.URL + "/missing", status: "404", size: rec.Body.Len(), file: "missing"}
+	f.missing = want{url: srv.URL + "/missing", status: "404", body: rec.Body.Bytes(), file: "missing"}
 
+	f.refused = want{url: refusedURL(t), status: "error: xfer: could not connect to server"}
+	f.stalled = want{url: srv.URL + "/stall", status: "error: xfer: timeout was reached"}
+	return f
+}
+
+// handleBody has mux serve body as the i-th body of a test, in the framing
+// demo.Framings[i%3], and returns its path and the name it is saved under. The first three
+// try the naming rules: "/" is saved as index.html, and a name taken already gets a counter.
+func handleBody(mux *http.ServeMux, i int, body []byte) (p, file string) {
+	switch i {
+	case 0:
+		p, file = "/", "index.html"
+	case 1:
+		p, file = "/a/data.bin", "data.bin"
+	case 2:
+		p, file = "/b/data.bin", "data-1.bin" // the same name again: a counter is added
+	default:
+		p = fmt.Sprintf("/f/%02d.bin", i)
+		file = p[len("/f/"):]
+	}
+	framing := demo.Framings[i%3]
+	mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != p { // "/" matches every path
+			http.NotFound(w, r)
+			return
+		}
+		demo.Reply(w, framing, body)
+	})
+	return p, file
+}
+
+// refusedURL returns a URL on a port that nobody listens on.
+func refusedURL(t *testing.T) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	refused := "http://" + ln.Addr().String() + "/refused"
+	u := "http://" + ln.Addr().String() + "/refused.bin"
 	ln.Close()
-	f.refused = want{url: refused, status: "error: xfer: could not connect to server", size: 0}
-	f.stalled = want{url: srv.URL + "/stall", status: "error: xfer: timeout was reached", size: 0}
-	return f
-}
-
-// serve writes body with Content-Length, chunked, or ended by closing the connection.
-func serve(w http.ResponseWriter, framing string, body []byte) {
-	switch framing {
-	case "length":
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.Write(body)
-	case "chunked":
-		w.(http.Flusher).Flush()
-		for len(body) > 0 {
-			n := min(len(body), 70000)
-			w.Write(body[:n])
-			w.(http.Flusher).Flush()
-			body = body[n:]
-		}
-	case "close":
-		conn, bw, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		bw.WriteString("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
-		bw.Write(body)
-		bw.Flush()
-	}
+	return u
 }
 
 // raceEnabled reports whether this test was built with -race; the programs are then too.
@@ -255,6 +235,14 @@ func execute(t *testing.T, bin string, stdin *os.File, input string, args ...str
 	return r
 }
 
+// checkExit fails t when r did not end with exit status code.
+func checkExit(t *testing.T, r run, code int) {
+	t.Helper()
+	if r.code != code {
+		t.Errorf("exit status %d, want %d; stderr:\n%s", r.code, code, r.stderr)
+	}
+}
+
 // result is one line a program printed: <status-or-error> <bytes> <seconds> <url>.
 type result struct {
 	status string
@@ -300,8 +288,8 @@ func check(t *testing.T, out string, ws []want) {
 		if !strings.HasPrefix(r.status, w.status) || (!strings.HasPrefix(w.status, "error") && r.status != w.status) {
 			t.Errorf("%s: status %q, want %q", w.url, r.status, w.status)
 		}
-		if w.size >= 0 && r.bytes != w.size {
-			t.Errorf("%s: %d bytes, want %d", w.url, r.bytes, w.size)
+		if r.bytes != len(w.body) {
+			t.Errorf("%s: %d bytes, want %d", w.url, r.bytes, len(w.body))
 		}
 		if w.status == "error: xfer: timeout was reached" && r.secs < perTransfer {
 			t.Errorf("%s: timed out after %v, before the limit of %v", w.url, r.secs, perTransfer)
@@ -312,33 +300,26 @@ func check(t *testing.T, out string, ws []want) {
 	}
 }
 
-// checkFiles verifies that dir holds exactly the bodies of ws that have a file name.
-func checkFiles(t *testing.T, dir string, ws []want) {
+// checkSaved verifies that dir holds exactly the files of want, each with its body.
+func checkSaved(t *testing.T, dir string, want map[string][]byte) {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
+	var names, wantNames []string
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	var wantNames []string
-	for _, w := range ws {
-		if w.file == "" {
-			continue
-		}
-		wantNames = append(wantNames, w.file)
-		b, err := os.ReadFile(filepath.Join(dir, w.file))
+	for name, body := range want {
+		wantNames = append(wantNames, name)
+		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Error(err)
 			continue
 		}
-		if w.status == "200" && !bytes.Equal(b, content[:w.size]) {
-			t.Errorf("%s: saved body differs from the one served (%d bytes, want %d)", w.file, len(b), w.size)
-		}
-		if w.size >= 0 && len(b) != w.size {
-			t.Errorf("%s: %d bytes saved, want %d", w.file, len(b), w.size)
+		if !bytes.Equal(b, body) {
+			t.Errorf("%s: saved body differs from the one served (%d bytes, want %d)", name, len(b), len(body))
 		}
 	}
 	slices.Sort(names)
@@ -378,17 +359,7 @@ func TestKqueue(t *testing.T) {
 func testHiperfifo(t *testing.T, dir string) {
 	bin := build(t, dir)
 
-	t.Run("stdin pipe with failures", func(t *testing.T) {
-		t.Parallel()
-		f := newFixture(t)
-		dir := t.TempDir()
-		r := execute(t, bin, nil, urlLines(f.all()), "-o", dir, "-timeout", perTransfer.String())
-		check(t, r.stdout, f.all())
-		checkFiles(t, dir, f.all())
-		if r.code != 1 {
-			t.Errorf("exit status %d, want 1 (two transfers failed); stderr:\n%s", r.code, r.stderr)
-		}
-	})
+	t.Run("stdin pipe with failures", func(t *testing.T) { testFailures(t, bin) })
 
 	t.Run("stdin file, 404 is no failure", func(t *testing.T) {
 		t.Parallel()
@@ -405,33 +376,18 @@ func testHiperfifo(t *testing.T, dir string) {
 		defer in.Close()
 		r := execute(t, bin, in, "", "-v")
 		check(t, r.stdout, ws)
-		if r.code != 0 {
-			t.Errorf("exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
-		}
+		checkExit(t, r, 0)
 		checkTrace(t, r.stderr)
 	})
 
-	t.Run("demo", func(t *testing.T) {
-		t.Parallel()
-		checkDemo(t, execute(t, bin, nil, "", "-demo"))
-	})
+	t.Run("demo", func(t *testing.T) { testDemo(t, bin) })
 }
 
 func TestFdset(t *testing.T) {
 	t.Parallel()
 	bin := build(t, "fdset")
 
-	t.Run("stdin pipe with failures", func(t *testing.T) {
-		t.Parallel()
-		f := newFixture(t)
-		dir := t.TempDir()
-		r := execute(t, bin, nil, urlLines(f.all()), "-o", dir, "-timeout", perTransfer.String(), "-parallel", "8")
-		check(t, r.stdout, f.all())
-		checkFiles(t, dir, f.all())
-		if r.code != 1 {
-			t.Errorf("exit status %d, want 1 (two transfers failed); stderr:\n%s", r.code, r.stderr)
-		}
-	})
+	t.Run("stdin pipe with failures", func(t *testing.T) { testFailures(t, bin, "-parallel", "8") })
 
 	t.Run("arguments, 404 is no failure", func(t *testing.T) {
 		t.Parallel()
@@ -443,23 +399,37 @@ func TestFdset(t *testing.T) {
 		}
 		r := execute(t, bin, nil, "", args...)
 		check(t, r.stdout, ws)
-		if r.code != 0 {
-			t.Errorf("exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
-		}
+		checkExit(t, r, 0)
 	})
 
-	t.Run("demo", func(t *testing.T) {
-		t.Parallel()
-		checkDemo(t, execute(t, bin, nil, "", "-demo"))
-	})
+	t.Run("demo", func(t *testing.T) { testDemo(t, bin) })
 }
 
-// checkDemo verifies a -demo run: 30 bodies, each as long as its name says, and exit 0.
-func checkDemo(t *testing.T, r run) {
-	t.Helper()
-	if r.code != 0 {
-		t.Errorf("exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
+// testFailures runs bin, with args, on the URLs of a fixture given on a pipe to its
+// standard input, and checks the result lines, the files saved and the exit status 1 for
+// the two transfers that fail.
+func testFailures(t *testing.T, bin string, args ...string) {
+	t.Parallel()
+	f := newFixture(t)
+	dir := t.TempDir()
+	r := execute(t, bin, nil, urlLines(f.all()), append([]string{"-o", dir, "-timeout", perTransfer.String()}, args...)...)
+	check(t, r.stdout, f.all())
+	saved := map[string][]byte{}
+	for _, w := range f.all() {
+		if w.file != "" {
+			saved[w.file] = w.body
+		}
 	}
+	checkSaved(t, dir, saved)
+	checkExit(t, r, 1)
+}
+
+// testDemo runs bin -demo and checks the run: 30 bodies, each as long as its name says,
+// and exit 0.
+func testDemo(t *testing.T, bin string) {
+	t.Parallel()
+	r := execute(t, bin, nil, "", "-demo")
+	checkExit(t, r, 0)
 	got := results(t, r.stdout)
 	if len(got) != 30 {
 		t.Errorf("%d URLs reported, want 30:\n%s", len(got), r.stdout)

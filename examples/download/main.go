@@ -213,22 +213,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // readURLs reads the URLs of name, one a line; "-" is standard input.
 func readURLs(name string) ([]string, error) {
-	var data []byte
-	var err error
-	if name == "-" {
-		data, err = io.ReadAll(os.Stdin)
-	} else {
-		data, err = os.ReadFile(name)
-	}
-	if err != nil {
-		return nil, err
+	in := io.Reader(os.Stdin)
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		in = f
 	}
 	var urls []string
-	var lines batch.Lines
-	add := func(u string) { urls = append(urls, u) }
-	lines.Feed(data, add)
-	lines.End(add)
-	return urls, nil
+	err := batch.ReadAll(in, func(u string) { urls = append(urls, u) })
+	return urls, err
 }
 
 // run drives every transfer to its end from the loop, with progress written to stderr.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/xfer-go/xfer"
+	"github.com/xfer-go/xfer/examples/internal/batch"
 )
 
 // writeTable writes the result of every URL, in the order of the input, and a summary:
@@ -53,17 +54,15 @@ func (d *downloader) writeTable(w io.Writer) {
 	io.WriteString(w, b.String())
 }
 
-// describe is err's text without the URL, which the table and the lines show anyway.
+// describe is err's text without the URL, which the table and the lines show anyway: the
+// examples' result text, but for a cause that is an error of the library too, which says
+// "xfer: " once.
 func describe(err error) string {
 	var xe *xfer.Error
-	if !errors.As(err, &xe) {
-		return err.Error()
+	if errors.As(err, &xe) && xe.Err != nil {
+		return xe.Code.Error() + ": " + strings.TrimPrefix(xe.Err.Error(), "xfer: ")
 	}
-	if xe.Err == nil {
-		return xe.Code.Error()
-	}
-	// The cause may be an error of the library too: say "xfer: " once.
-	return xe.Code.Error() + ": " + strings.TrimPrefix(xe.Err.Error(), "xfer: ")
+	return batch.Describe(err)
 }
 
 // size formats a count of bytes: "512 B", "1.5 KiB", "2.0 MiB".

@@ -41,68 +41,18 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
 	"github.com/xfer-go/xfer"
 	"github.com/xfer-go/xfer/examples/internal/batch"
-	"github.com/xfer-go/xfer/examples/internal/demo"
 	"golang.org/x/sys/unix"
 )
 
-func main() {
-	dir := flag.String("o", "", "save bodies into `DIR` (default: discard them)")
-	timeout := flag.Duration("timeout", 0, "limit each transfer to `D` (default: no limit)")
-	verbose := flag.Bool("v", false, "trace the socket and timer callbacks on standard error")
-	useDemo := flag.Bool("demo", false, "download from a local demo server instead of reading standard input")
-	flag.Parse()
-	if flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "epoll: URLs are read from standard input")
-		os.Exit(2)
-	}
-	job := &batch.Job{Dir: *dir, Timeout: *timeout, Out: os.Stdout}
-	if err := run(job, *useDemo, *verbose); err != nil {
-		fmt.Fprintln(os.Stderr, "epoll:", err)
-		os.Exit(1)
-	}
-	job.Summary(os.Stderr, "epoll")
-	if job.Failed() > 0 {
-		os.Exit(1)
-	}
-}
-
-// run downloads the URLs of standard input, or the demo server's.
-func run(job *batch.Job, useDemo, verbose bool) error {
-	if job.Dir != "" {
-		if err := os.MkdirAll(job.Dir, 0o755); err != nil {
-			return err
-		}
-	}
-	l, err := newLoop(job, verbose)
-	if err != nil {
-		return err
-	}
-	defer l.close()
-	if useDemo {
-		srv, err := demo.Start()
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
-		for _, u := range srv.URLs() {
-			l.add(u) // as if read from standard input
-		}
-	} else if err := l.watchInput(); err != nil {
-		return err
-	}
-	if err := l.run(); err != nil {
-		return err
-	}
-	return l.close()
-}
+// main hands the loop below to batch.Main, which calls Add for each URL of the demo
+// server, or WatchInput for standard input, then Run and Close.
+func main() { batch.Main("epoll", newLoop) }
 
 // loop is the application's event loop: one epoll set holds the transfers' sockets, the
 // timerfd and the input.
@@ -111,11 +61,10 @@ type loop struct {
 	ep      int // the epoll set
 	tfd     int // the timerfd that stands for the Multi's one timer
 	in      int // the fd URLs are read from; -1 when it is done
-	lines   batch.Lines
-	buf     []byte
+	input   batch.Input
 	job     *batch.Job
 	running int // transfers added and not yet removed
-	verbose bool
+	trace   batch.Trace
 }
 
 // sockInfo is what the loop keeps for each socket the library asked it to watch. The
@@ -125,7 +74,9 @@ type sockInfo struct {
 	what xfer.Poll // what the fd is watched for
 }
 
-func newLoop(job *batch.Job, verbose bool) (*loop, error) {
+// newLoop makes the epoll set with the timerfd in it, and the Multi whose callbacks edit
+// them.
+func newLoop(job *batch.Job, trace batch.Trace) (batch.Loop, error) {
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, err
@@ -135,15 +86,15 @@ func newLoop(job *batch.Job, verbose bool) (*loop, error) {
 		unix.Close(ep)
 		return nil, err
 	}
-	l := &loop{ep: ep, tfd: tfd, in: -1, buf: make([]byte, 64<<10), job: job, verbose: verbose}
+	l := &loop{ep: ep, tfd: tfd, in: -1, input: batch.Input{Name: job.Name}, job: job, trace: trace}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(tfd)}
 	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, tfd, &ev); err != nil {
-		l.close()
+		l.Close()
 		return nil, err
 	}
 	l.m, err = xfer.NewMulti(xfer.MultiOptions{Socket: l.socket, Timer: l.timer})
 	if err != nil {
-		l.close()
+		l.Close()
 		return nil, err
 	}
 	return l, nil
@@ -151,14 +102,11 @@ func newLoop(job *batch.Job, verbose bool) (*loop, error) {
 
 // socket is the Multi's SocketFunc: it makes the epoll set watch fd for what.
 func (l *loop) socket(fd int, what xfer.Poll, sockData any) error {
-	si, _ := sockData.(*sockInfo)
-	if l.verbose {
-		was := "new"
-		if si != nil {
-			was = "was " + pollName(si.what)
-		}
-		fmt.Fprintf(os.Stderr, "socket fd=%d %s (%s)\n", fd, pollName(what), was)
+	si, known := sockData.(*sockInfo)
+	if !known {
+		si = &sockInfo{} // a socket new to the loop, watched for nothing yet
 	}
+	l.trace.Socket(fd, what, si.what)
 	if what == xfer.PollRemove {
 		// The fd is still open: the library closes it only after this returns.
 		if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_DEL, fd, nil); err != nil {
@@ -173,11 +121,10 @@ func (l *loop) socket(fd int, what xfer.Poll, sockData any) error {
 	if what&xfer.PollOut != 0 {
 		ev.Events |= unix.EPOLLOUT
 	}
-	if si == nil { // a socket new to the loop
+	if !known {
 		if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
 			return fmt.Errorf("epoll_ctl ADD fd %d: %w", fd, err)
 		}
-		si = &sockInfo{}
 		if err := l.m.Assign(fd, si); err != nil { // Assign may be called from callbacks
 			return err
 		}
@@ -190,9 +137,7 @@ func (l *loop) socket(fd int, what xfer.Poll, sockData any) error {
 
 // timer is the Multi's TimerFunc: it arms the timerfd, a one-shot timer, or disarms it.
 func (l *loop) timer(d time.Duration) error {
-	if l.verbose {
-		fmt.Fprintf(os.Stderr, "timer %v\n", d)
-	}
+	l.trace.Timer(d)
 	var spec unix.ItimerSpec // all zero: disarm
 	if d >= 0 {
 		// 0 means "act now", but a zero timerfd value disarms it: ask for 1 ns instead.
@@ -202,9 +147,9 @@ func (l *loop) timer(d time.Duration) error {
 	return unix.TimerfdSettime(l.tfd, 0, &spec, nil)
 }
 
-// watchInput puts standard input in the epoll set, or, when epoll cannot watch it (a
+// WatchInput puts standard input in the epoll set, or, when epoll cannot watch it (a
 // regular file or /dev/null: EPERM), reads it whole now.
-func (l *loop) watchInput() error {
+func (l *loop) WatchInput() error {
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(unix.Stdin)}
 	err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, unix.Stdin, &ev)
 	if err == nil {
@@ -214,37 +159,21 @@ func (l *loop) watchInput() error {
 	if !errors.Is(err, unix.EPERM) {
 		return fmt.Errorf("watching standard input: %w", err)
 	}
-	data, err := io.ReadAll(os.Stdin)
-	if err != nil {
-		return err
-	}
-	l.lines.Feed(data, l.add)
-	l.lines.End(l.add)
-	return nil
+	return batch.ReadAll(os.Stdin, l.Add)
 }
 
-// readInput reads what the input has. epoll said it is readable, so one read does not
-// block, and the fd keeps the blocking mode it shares with the parent process.
+// readInput reads what the input has, which epoll said is readable, and takes the input
+// out of the epoll set when it has ended.
 func (l *loop) readInput() {
-	n, err := unix.Read(l.in, l.buf)
-	switch {
-	case err == unix.EINTR || err == unix.EAGAIN:
-		return
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "epoll: reading input:", err)
-	case n > 0:
-		l.lines.Feed(l.buf[:n], l.add)
-		return
+	if !l.input.Read(l.in, l.Add) {
+		unix.EpollCtl(l.ep, unix.EPOLL_CTL_DEL, l.in, nil)
+		l.in = -1
 	}
-	// End of input (or an error that ends it).
-	l.lines.End(l.add)
-	unix.EpollCtl(l.ep, unix.EPOLL_CTL_DEL, l.in, nil)
-	l.in = -1
 }
 
-// add starts a transfer for url. Add asks for a timer of 0, so the timerfd fires at once
-// and the loop's next SocketAction(SocketTimeout, 0) starts it.
-func (l *loop) add(url string) {
+// Add starts a transfer for url. Multi.Add asks for a timer of 0, so the timerfd fires at
+// once and the loop's next SocketAction(SocketTimeout, 0) starts it.
+func (l *loop) Add(url string) {
 	e := l.job.NewEasy(url)
 	if err := l.m.Add(e); err != nil {
 		l.job.Done(e, err)
@@ -253,8 +182,8 @@ func (l *loop) add(url string) {
 	l.running++
 }
 
-// run is the event loop. It ends when the input is done and no transfer runs.
-func (l *loop) run() error {
+// Run is the event loop. It ends when the input is done and no transfer runs.
+func (l *loop) Run() error {
 	events := make([]unix.EpollEvent, 256)
 	for l.in >= 0 || l.running > 0 {
 		n, err := unix.EpollWait(l.ep, events, -1)
@@ -314,8 +243,8 @@ func (l *loop) collect() {
 	}
 }
 
-// close closes the Multi, then the loop's own fds. Calls after the first do nothing.
-func (l *loop) close() error {
+// Close closes the Multi, then the loop's own fds. Calls after the first do nothing.
+func (l *loop) Close() error {
 	if l.ep < 0 {
 		return nil
 	}
@@ -327,18 +256,4 @@ func (l *loop) close() error {
 	unix.Close(l.ep)
 	l.ep, l.tfd = -1, -1
 	return err
-}
-
-func pollName(p xfer.Poll) string {
-	switch p {
-	case xfer.PollIn:
-		return "PollIn"
-	case xfer.PollOut:
-		return "PollOut"
-	case xfer.PollInOut:
-		return "PollInOut"
-	case xfer.PollRemove:
-		return "PollRemove"
-	}
-	return fmt.Sprintf("Poll(%d)", int(p))
 }

@@ -43,7 +43,6 @@ import (
 
 	"github.com/xfer-go/xfer"
 	"github.com/xfer-go/xfer/examples/internal/batch"
-	"github.com/xfer-go/xfer/examples/internal/demo"
 	"golang.org/x/sys/unix"
 )
 
@@ -52,54 +51,39 @@ import (
 const fdSetSize = 1024
 
 func main() {
-	dir := flag.String("o", "", "save bodies into `DIR` (default: discard them)")
-	timeout := flag.Duration("timeout", 0, "limit each transfer to `D` (default: no limit)")
+	job := batch.Flags("fdset") // -o DIR, -timeout D
 	parallel := flag.Int("parallel", 100, "run at most `N` transfers at once")
-	useDemo := flag.Bool("demo", false, "download from a local demo server instead")
+	flag.BoolVar(&job.Demo, "demo", false, "download from a local demo server instead")
 	flag.Parse()
 	if *parallel < 1 || *parallel > fdSetSize/4 {
 		fmt.Fprintf(os.Stderr, "fdset: -parallel must be between 1 and %d\n", fdSetSize/4)
 		os.Exit(2)
 	}
-	job := &batch.Job{Dir: *dir, Timeout: *timeout, Out: os.Stdout}
-	if err := run(job, *parallel, *useDemo); err != nil {
-		fmt.Fprintln(os.Stderr, "fdset:", err)
-		os.Exit(1)
-	}
-	job.Summary(os.Stderr, "fdset")
-	if job.Failed() > 0 {
-		os.Exit(1)
-	}
+	job.Exit(run(job, *parallel))
 }
 
 // run downloads the URLs of the arguments, standard input or the demo server.
-func run(job *batch.Job, parallel int, useDemo bool) error {
+func run(job *batch.Job, parallel int) error {
 	if err := limitFds(); err != nil {
 		return err
 	}
-	if job.Dir != "" {
-		if err := os.MkdirAll(job.Dir, 0o755); err != nil {
-			return err
-		}
+	demoURLs, err := job.Setup()
+	if err != nil {
+		return err
 	}
 	m, err := xfer.NewMulti(xfer.MultiOptions{MaxConnects: parallel})
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	l := &loop{m: m, job: job, parallel: parallel, in: -1}
+	l := &loop{m: m, job: job, parallel: parallel, in: -1, input: batch.Input{Name: job.Name}}
 	switch {
-	case useDemo:
-		srv, err := demo.Start()
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
-		l.queue = srv.URLs()
+	case job.Demo:
+		l.queue = demoURLs
 	case flag.NArg() > 0:
 		l.queue = flag.Args()
 	default:
-		l.in, l.buf = unix.Stdin, make([]byte, 64<<10)
+		l.in = unix.Stdin
 	}
 	if err := l.run(); err != nil {
 		return err
@@ -129,8 +113,7 @@ type loop struct {
 	queue    []string // URLs read and not started yet
 	running  int      // transfers added and not yet removed
 	in       int      // the fd URLs are read from; -1 when it is done
-	lines    batch.Lines
-	buf      []byte
+	input    batch.Input
 }
 
 func (l *loop) run() error {
@@ -199,21 +182,12 @@ func (l *loop) collect() bool {
 	}
 }
 
-// readInput reads what standard input has. select said it is readable, so one read does
-// not block, and the fd keeps the blocking mode it shares with the parent process.
+// readInput reads what standard input has, which select said is readable, and stops
+// watching it when it has ended.
 func (l *loop) readInput() {
-	n, err := unix.Read(l.in, l.buf)
-	switch {
-	case err == unix.EINTR || err == unix.EAGAIN:
-		return
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "fdset: reading input:", err)
-	case n > 0:
-		l.lines.Feed(l.buf[:n], l.enqueue)
-		return
+	if !l.input.Read(l.in, l.enqueue) {
+		l.in = -1
 	}
-	l.lines.End(l.enqueue) // end of input, or an error that ends it
-	l.in = -1
 }
 
 func (l *loop) enqueue(url string) { l.queue = append(l.queue, url) }

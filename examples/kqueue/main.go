@@ -40,68 +40,18 @@
 package main
 
 import (
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
 	"github.com/xfer-go/xfer"
 	"github.com/xfer-go/xfer/examples/internal/batch"
-	"github.com/xfer-go/xfer/examples/internal/demo"
 	"golang.org/x/sys/unix"
 )
 
-func main() {
-	dir := flag.String("o", "", "save bodies into `DIR` (default: discard them)")
-	timeout := flag.Duration("timeout", 0, "limit each transfer to `D` (default: no limit)")
-	verbose := flag.Bool("v", false, "trace the socket and timer callbacks on standard error")
-	useDemo := flag.Bool("demo", false, "download from a local demo server instead of reading standard input")
-	flag.Parse()
-	if flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "kqueue: URLs are read from standard input")
-		os.Exit(2)
-	}
-	job := &batch.Job{Dir: *dir, Timeout: *timeout, Out: os.Stdout}
-	if err := run(job, *useDemo, *verbose); err != nil {
-		fmt.Fprintln(os.Stderr, "kqueue:", err)
-		os.Exit(1)
-	}
-	job.Summary(os.Stderr, "kqueue")
-	if job.Failed() > 0 {
-		os.Exit(1)
-	}
-}
-
-// run downloads the URLs of standard input, or the demo server's.
-func run(job *batch.Job, useDemo, verbose bool) error {
-	if job.Dir != "" {
-		if err := os.MkdirAll(job.Dir, 0o755); err != nil {
-			return err
-		}
-	}
-	l, err := newLoop(job, verbose)
-	if err != nil {
-		return err
-	}
-	defer l.close()
-	if useDemo {
-		srv, err := demo.Start()
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
-		for _, u := range srv.URLs() {
-			l.add(u) // as if read from standard input
-		}
-	} else if err := l.watchInput(); err != nil {
-		return err
-	}
-	if err := l.run(); err != nil {
-		return err
-	}
-	return l.close()
-}
+// main hands the loop below to batch.Main, which calls Add for each URL of the demo
+// server, or WatchInput for standard input, then Run and Close.
+func main() { batch.Main("kqueue", newLoop) }
 
 // timerIdent is the ident of the loop's one EVFILT_TIMER. Timers have an ident space of
 // their own, apart from fds.
@@ -115,11 +65,10 @@ type loop struct {
 	armed   bool // the EVFILT_TIMER is registered
 	actNow  bool // the Multi asked for a timeout of 0
 	in      int  // the fd URLs are read from; -1 when it is done
-	lines   batch.Lines
-	buf     []byte
+	input   batch.Input
 	job     *batch.Job
 	running int // transfers added and not yet removed
-	verbose bool
+	trace   batch.Trace
 }
 
 // sockInfo is what the loop keeps for each socket the library asked it to watch. The
@@ -129,16 +78,17 @@ type sockInfo struct {
 	what xfer.Poll // which filters are registered: PollIn is EVFILT_READ, PollOut EVFILT_WRITE
 }
 
-func newLoop(job *batch.Job, verbose bool) (*loop, error) {
+// newLoop makes the kqueue, and the Multi whose callbacks edit it.
+func newLoop(job *batch.Job, trace batch.Trace) (batch.Loop, error) {
 	kq, err := unix.Kqueue()
 	if err != nil {
 		return nil, err
 	}
 	unix.CloseOnExec(kq)
-	l := &loop{kq: kq, in: -1, buf: make([]byte, 64<<10), job: job, verbose: verbose}
+	l := &loop{kq: kq, in: -1, input: batch.Input{Name: job.Name}, job: job, trace: trace}
 	l.m, err = xfer.NewMulti(xfer.MultiOptions{Socket: l.socket, Timer: l.timer})
 	if err != nil {
-		l.close()
+		l.Close()
 		return nil, err
 	}
 	return l, nil
@@ -155,20 +105,14 @@ func (l *loop) change(ident, filter, flags int, data int64) error {
 
 // socket is the Multi's SocketFunc: it registers and deletes fd's filters to match what.
 func (l *loop) socket(fd int, what xfer.Poll, sockData any) error {
-	si, _ := sockData.(*sockInfo)
-	if l.verbose {
-		was := "new"
-		if si != nil {
-			was = "was " + pollName(si.what)
-		}
-		fmt.Fprintf(os.Stderr, "socket fd=%d %s (%s)\n", fd, pollName(what), was)
+	si, known := sockData.(*sockInfo)
+	if !known {
+		si = &sockInfo{} // a socket new to the loop, with no filter yet
 	}
-	var had, want xfer.Poll
-	if si != nil {
-		had = si.what
-	}
-	if what != xfer.PollRemove {
-		want = what
+	l.trace.Socket(fd, what, si.what)
+	had, want := si.what, what
+	if what == xfer.PollRemove {
+		want = 0 // no filter
 	}
 	// On PollRemove the fd is still open: the library closes it only after this returns.
 	for _, f := range []struct {
@@ -189,8 +133,7 @@ func (l *loop) socket(fd int, what xfer.Poll, sockData any) error {
 	if what == xfer.PollRemove {
 		return nil // si is forgotten with the fd
 	}
-	if si == nil { // a socket new to the loop
-		si = &sockInfo{}
+	if !known {
 		if err := l.m.Assign(fd, si); err != nil { // Assign may be called from callbacks
 			return err
 		}
@@ -201,9 +144,7 @@ func (l *loop) socket(fd int, what xfer.Poll, sockData any) error {
 
 // timer is the Multi's TimerFunc: it arms the one-shot EVFILT_TIMER, or deletes it.
 func (l *loop) timer(d time.Duration) error {
-	if l.verbose {
-		fmt.Fprintf(os.Stderr, "timer %v\n", d)
-	}
+	l.trace.Timer(d)
 	// 0 means "act now": the loop's next kevent does not wait, and SocketAction follows
 	// it. It is never called from here.
 	l.actNow = d == 0
@@ -221,9 +162,9 @@ func (l *loop) timer(d time.Duration) error {
 	return l.change(timerIdent, unix.EVFILT_TIMER, unix.EV_ADD|unix.EV_ONESHOT, ms)
 }
 
-// watchInput puts standard input in the kqueue or, when it is a regular file or kqueue
+// WatchInput puts standard input in the kqueue or, when it is a regular file or kqueue
 // refuses it, reads it whole now.
-func (l *loop) watchInput() error {
+func (l *loop) WatchInput() error {
 	var st unix.Stat_t
 	if err := unix.Fstat(unix.Stdin, &st); err != nil {
 		return fmt.Errorf("standard input: %w", err)
@@ -234,37 +175,21 @@ func (l *loop) watchInput() error {
 			return nil
 		}
 	}
-	data, err := io.ReadAll(os.Stdin)
-	if err != nil {
-		return err
-	}
-	l.lines.Feed(data, l.add)
-	l.lines.End(l.add)
-	return nil
+	return batch.ReadAll(os.Stdin, l.Add)
 }
 
-// readInput reads what the input has. kqueue said it is readable, so one read does not
-// block, and the fd keeps the blocking mode it shares with the parent process.
+// readInput reads what the input has, which kqueue said is readable, and deletes the
+// input's filter when it has ended.
 func (l *loop) readInput() {
-	n, err := unix.Read(l.in, l.buf)
-	switch {
-	case err == unix.EINTR || err == unix.EAGAIN:
-		return
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "kqueue: reading input:", err)
-	case n > 0:
-		l.lines.Feed(l.buf[:n], l.add)
-		return
+	if !l.input.Read(l.in, l.Add) {
+		l.change(l.in, unix.EVFILT_READ, unix.EV_DELETE, 0)
+		l.in = -1
 	}
-	// End of input (or an error that ends it).
-	l.lines.End(l.add)
-	l.change(l.in, unix.EVFILT_READ, unix.EV_DELETE, 0)
-	l.in = -1
 }
 
-// add starts a transfer for url. Add asks for a timer of 0, so the loop's next
+// Add starts a transfer for url. Multi.Add asks for a timer of 0, so the loop's next
 // SocketAction(SocketTimeout, 0) starts it.
-func (l *loop) add(url string) {
+func (l *loop) Add(url string) {
 	e := l.job.NewEasy(url)
 	if err := l.m.Add(e); err != nil {
 		l.job.Done(e, err)
@@ -273,8 +198,8 @@ func (l *loop) add(url string) {
 	l.running++
 }
 
-// run is the event loop. It ends when the input is done and no transfer runs.
-func (l *loop) run() error {
+// Run is the event loop. It ends when the input is done and no transfer runs.
+func (l *loop) Run() error {
 	events := make([]unix.Kevent_t, 256)
 	for l.in >= 0 || l.running > 0 {
 		var wait *unix.Timespec // nil: until an event
@@ -346,8 +271,8 @@ func (l *loop) collect() {
 	}
 }
 
-// close closes the Multi, then the kqueue. Calls after the first do nothing.
-func (l *loop) close() error {
+// Close closes the Multi, then the kqueue. Calls after the first do nothing.
+func (l *loop) Close() error {
 	if l.kq < 0 {
 		return nil
 	}
@@ -358,18 +283,4 @@ func (l *loop) close() error {
 	unix.Close(l.kq)
 	l.kq = -1
 	return err
-}
-
-func pollName(p xfer.Poll) string {
-	switch p {
-	case xfer.PollIn:
-		return "PollIn"
-	case xfer.PollOut:
-		return "PollOut"
-	case xfer.PollInOut:
-		return "PollInOut"
-	case xfer.PollRemove:
-		return "PollRemove"
-	}
-	return fmt.Sprintf("Poll(%d)", int(p))
 }

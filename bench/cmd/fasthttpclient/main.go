@@ -81,24 +81,14 @@ func requests(cfg *measure.Config, scheme string, addrs []string, tc *tls.Config
 	if bytes.Load() != int64(13*cfg.N) {
 		measure.Fatalf("got %d body bytes, want %d", bytes.Load(), 13*cfg.N)
 	}
-	return measure.PerOp(u0, u1, cfg.N).Merge(measure.Result{
-		"rps":    float64(cfg.N) / wall.Seconds(),
-		"wall_s": wall.Seconds(),
-	})
+	return measure.PerRequest(u0, u1, cfg.N, wall)
 }
 
 // workC: cfg.N GETs of /hold with response streaming, each in its goroutine; Do returns
 // after the header and the body stays unread: N idle in-flight transfers.
 func workC(cfg *measure.Config) measure.Result {
 	c := client(nil, cfg.N, true)
-	runtime.GC()
-	base := measure.RSS()
-	var ms0 runtime.MemStats
-	runtime.ReadMemStats(&ms0)
-	var headers atomic.Int64
-	release := make(chan struct{})
-	for i := range cfg.N {
-		url := "http://" + cfg.Addrs[i%len(cfg.Addrs)] + "/hold"
+	return measure.HoldIdle(cfg, func(url string, headers *atomic.Int64, release <-chan struct{}) {
 		go func() {
 			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 			req.SetRequestURI(url)
@@ -109,32 +99,7 @@ func workC(cfg *measure.Config) measure.Result {
 			<-release
 			resp.CloseBodyStream()
 		}()
-		if i%500 == 499 {
-			waitCount(&headers, int64(i+1), 60*time.Second)
-		}
-	}
-	waitCount(&headers, int64(cfg.N), 60*time.Second)
-	runtime.GC()
-	rss := measure.RSS()
-	var ms1 runtime.MemStats
-	runtime.ReadMemStats(&ms1)
-	n := float64(cfg.N)
-	return measure.Result{
-		"rss_kib_per_xfer":  float64(rss-base) / n,
-		"heap_kib_per_xfer": float64(int64(ms1.HeapInuse+ms1.StackInuse)-int64(ms0.HeapInuse+ms0.StackInuse)) / 1024 / n,
-		"base_rss_kib":      float64(base),
-		"rss_kib":           float64(rss),
-	}
-}
-
-func waitCount(c *atomic.Int64, want int64, limit time.Duration) {
-	deadline := time.Now().Add(limit)
-	for c.Load() < want {
-		if time.Now().After(deadline) {
-			measure.Fatalf("timed out: %d of %d", c.Load(), want)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	})
 }
 
 // workD: one GET of cfg.Size bytes, streamed and read with a 64 KiB buffer (without
@@ -165,48 +130,22 @@ func workD(cfg *measure.Config) measure.Result {
 	if n != cfg.Size {
 		measure.Fatalf("got %d bytes, want %d", n, cfg.Size)
 	}
-	mib := float64(cfg.Size) / (1 << 20)
-	return measure.Result{
-		"cpu_ms_per_mib": (u1.CPU - u0.CPU).Seconds() * 1000 / mib,
-		"sys_share":      (u1.Sys - u0.Sys).Seconds() / (u1.CPU - u0.CPU).Seconds(),
-		"mib_s":          mib / wall.Seconds(),
-		"maxrss_kib":     float64(u1.MaxRSS),
-	}
+	return measure.PerMiB(u0, u1, cfg.Size, wall)
 }
 
 // workEidle: cfg.N https GETs of /small started together; afterwards their connections wait
 // idle in the client's pool.
 func workEidle(cfg *measure.Config) measure.Result {
 	c := client(cfg.TLSConfig(), cfg.N, false)
-	runtime.GC()
-	base := measure.RSS()
-	h0 := measure.HeapInUse()
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range cfg.N {
-		url := "https://" + cfg.TLSAddrs[i%len(cfg.TLSAddrs)] + "/small"
-		wg.Go(func() {
-			<-start
-			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-			req.SetRequestURI(url)
-			if err := c.Do(req, resp); err != nil {
-				measure.Fatalf("%s: %v", url, err)
-			}
-			fasthttp.ReleaseRequest(req)
-			fasthttp.ReleaseResponse(resp)
-		})
-	}
-	close(start)
-	wg.Wait()
-	runtime.GC()
-	time.Sleep(50 * time.Millisecond) // let finished goroutines' stacks go
-	runtime.GC()
-	rss, heap := measure.RSS(), measure.HeapInUse()
-	conns := measure.WaitServerConns(cfg.Addrs[0], true, cfg.N, 2*time.Second)
+	r := measure.IdleTLS(cfg, func(url string) {
+		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+		req.SetRequestURI(url)
+		if err := c.Do(req, resp); err != nil {
+			measure.Fatalf("%s: %v", url, err)
+		}
+		fasthttp.ReleaseRequest(req)
+		fasthttp.ReleaseResponse(resp)
+	})
 	runtime.KeepAlive(c)
-	return measure.Result{
-		"tls_idle_kib": float64(rss-base) / float64(max(conns, 1)),
-		"tls_heap_kib": float64(heap-h0) / 1024 / float64(max(conns, 1)),
-		"conns":        float64(conns),
-	}
+	return r
 }

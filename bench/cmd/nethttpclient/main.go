@@ -101,24 +101,14 @@ func requests(cfg *measure.Config, scheme string, addrs []string, tc *tls.Config
 	if bytes.Load() != int64(13*cfg.N) {
 		measure.Fatalf("got %d body bytes, want %d", bytes.Load(), 13*cfg.N)
 	}
-	return measure.PerOp(u0, u1, cfg.N).Merge(measure.Result{
-		"rps":    float64(cfg.N) / wall.Seconds(),
-		"wall_s": wall.Seconds(),
-	})
+	return measure.PerRequest(u0, u1, cfg.N, wall)
 }
 
 // workC: cfg.N GETs of /hold, each in its goroutine, holding the response with its body
 // unread: N idle in-flight transfers.
 func workC(cfg *measure.Config) measure.Result {
 	c := client(nil, cfg.N, true)
-	runtime.GC()
-	base := measure.RSS()
-	var ms0 runtime.MemStats
-	runtime.ReadMemStats(&ms0)
-	var headers atomic.Int64
-	release := make(chan struct{})
-	for i := range cfg.N {
-		url := "http://" + cfg.Addrs[i%len(cfg.Addrs)] + "/hold"
+	return measure.HoldIdle(cfg, func(url string, headers *atomic.Int64, release <-chan struct{}) {
 		go func() {
 			resp, err := c.Get(url)
 			if err != nil {
@@ -128,32 +118,7 @@ func workC(cfg *measure.Config) measure.Result {
 			<-release
 			resp.Body.Close()
 		}()
-		if i%500 == 499 {
-			waitCount(&headers, int64(i+1), 60*time.Second)
-		}
-	}
-	waitCount(&headers, int64(cfg.N), 60*time.Second)
-	runtime.GC()
-	rss := measure.RSS()
-	var ms1 runtime.MemStats
-	runtime.ReadMemStats(&ms1)
-	n := float64(cfg.N)
-	return measure.Result{
-		"rss_kib_per_xfer":  float64(rss-base) / n,
-		"heap_kib_per_xfer": float64(int64(ms1.HeapInuse+ms1.StackInuse)-int64(ms0.HeapInuse+ms0.StackInuse)) / 1024 / n,
-		"base_rss_kib":      float64(base),
-		"rss_kib":           float64(rss),
-	}
-}
-
-func waitCount(c *atomic.Int64, want int64, limit time.Duration) {
-	deadline := time.Now().Add(limit)
-	for c.Load() < want {
-		if time.Now().After(deadline) {
-			measure.Fatalf("timed out: %d of %d", c.Load(), want)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	})
 }
 
 // workD: one GET of cfg.Size bytes read with a 64 KiB buffer.
@@ -166,40 +131,16 @@ func workD(cfg *measure.Config) measure.Result {
 	if n != cfg.Size {
 		measure.Fatalf("got %d bytes, want %d", n, cfg.Size)
 	}
-	mib := float64(cfg.Size) / (1 << 20)
-	return measure.Result{
-		"cpu_ms_per_mib": (u1.CPU - u0.CPU).Seconds() * 1000 / mib,
-		"sys_share":      (u1.Sys - u0.Sys).Seconds() / (u1.CPU - u0.CPU).Seconds(),
-		"mib_s":          mib / wall.Seconds(),
-		"maxrss_kib":     float64(u1.MaxRSS),
-	}
+	return measure.PerMiB(u0, u1, cfg.Size, wall)
 }
 
 // workEidle: cfg.N https GETs of /small started together; afterwards their connections wait
 // idle in the Transport's pool.
 func workEidle(cfg *measure.Config) measure.Result {
 	c := client(cfg.TLSConfig(), cfg.N, true)
-	runtime.GC()
-	base := measure.RSS()
-	h0 := heapInUse()
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range cfg.N {
-		url := "https://" + cfg.TLSAddrs[i%len(cfg.TLSAddrs)] + "/small"
-		wg.Go(func() {
-			<-start
-			get(c, url, make([]byte, 512))
-		})
-	}
-	close(start)
-	wg.Wait()
-	rss, heap, conns := settle(cfg)
+	r := measure.IdleTLS(cfg, func(url string) { get(c, url, make([]byte, 512)) })
 	runtime.KeepAlive(c)
-	return measure.Result{
-		"tls_idle_kib": float64(rss-base) / float64(max(conns, 1)),
-		"tls_heap_kib": float64(heap-h0) / 1024 / float64(max(conns, 1)),
-		"conns":        float64(conns),
-	}
+	return r
 }
 
 // tlsFloor: cfg.N tls.Client connections made together, as the other clients make theirs,
@@ -209,9 +150,7 @@ func workEidle(cfg *measure.Config) measure.Result {
 func tlsFloor(cfg *measure.Config) measure.Result {
 	tc := cfg.TLSConfig()
 	conns := make([]*tls.Conn, cfg.N)
-	runtime.GC()
-	base := measure.RSS()
-	h0 := heapInUse()
+	base := measure.Footprint()
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range cfg.N {
@@ -247,30 +186,10 @@ func tlsFloor(cfg *measure.Config) measure.Result {
 	close(start)
 	wg.Wait()
 	wall := time.Since(t0)
-	rss, heap, open := settle(cfg)
+	m := measure.Settle()
+	open := measure.WaitServerConns(cfg.Addrs[0], true, cfg.N, 2*time.Second)
 	runtime.KeepAlive(conns)
-	return measure.Result{
-		"tls_idle_kib": float64(rss-base) / float64(max(open, 1)),
-		"tls_heap_kib": float64(heap-h0) / 1024 / float64(max(open, 1)),
-		"conns":        float64(open),
-		"hs_per_s":     float64(cfg.N) / wall.Seconds(),
-	}
-}
-
-// heapInUse is the Go heap and stacks in use, in bytes.
-func heapInUse() int64 {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return int64(ms.HeapInuse + ms.StackInuse)
-}
-
-// settle lets finished goroutines go and returns the RSS (KiB), the Go heap and stacks in
-// use (bytes) and the TLS connections the server holds.
-func settle(cfg *measure.Config) (rss, heap int64, conns int) {
-	runtime.GC()
-	time.Sleep(50 * time.Millisecond)
-	runtime.GC()
-	rss, heap = measure.RSS(), heapInUse()
-	conns = measure.WaitServerConns(cfg.Addrs[0], true, cfg.N, 2*time.Second)
-	return rss, heap, conns
+	return measure.PerIdleConn(base, m, open).Merge(measure.Result{
+		"hs_per_s": float64(cfg.N) / wall.Seconds(),
+	})
 }

@@ -75,17 +75,7 @@ func floorA(cfg *measure.Config) measure.Result {
 	if got != want {
 		measure.Fatalf("got %d bytes, want %d", got, want)
 	}
-	kib := float64(cfg.Size) / 1024
-	return measure.Result{
-		"us_per_kib":     calls.Total.Seconds() * 1e6 / kib,
-		"ns_per_call":    float64(calls.Total.Nanoseconds()) / float64(calls.N),
-		"reads_per_call": float64(reads1-reads0-2) / float64(calls.N),
-		"p99_ns":         calls.Percentile(99),
-		"calls":          float64(calls.N),
-		"cpu_s":          (u1.CPU - u0.CPU).Seconds(),
-		"mib_s":          float64(cfg.Size) / (1 << 20) / wall.Seconds(),
-		"idle":           float64(cfg.N),
-	}
+	return resultA(cfg, calls, reads1-reads0, u0, u1, wall)
 }
 
 func dialBlocking(addr string) int {

@@ -126,12 +126,18 @@ func workA(cfg *measure.Config) measure.Result {
 	if body.n != cfg.Size {
 		measure.Fatalf("got %d bytes, want %d", body.n, cfg.Size)
 	}
-	c := l.calls
+	return resultA(cfg, l.calls, reads1-reads0, u0, u1, wall)
+}
+
+// resultA returns the figures of workload A, for xfer and for the floor alike: c are the
+// timed calls while the active body came in wall time, from u0 to u1, and reads the read
+// calls made meanwhile.
+func resultA(cfg *measure.Config, c *measure.Calls, reads int64, u0, u1 measure.Usage, wall time.Duration) measure.Result {
 	kib := float64(cfg.Size) / 1024
 	return measure.Result{
 		"us_per_kib":     c.Total.Seconds() * 1e6 / kib,
 		"ns_per_call":    float64(c.Total.Nanoseconds()) / float64(c.N),
-		"reads_per_call": float64(reads1-reads0-2) / float64(c.N),
+		"reads_per_call": float64(reads-2) / float64(c.N),
 		"p99_ns":         c.Percentile(99),
 		"calls":          float64(c.N),
 		"cpu_s":          (u1.CPU - u0.CPU).Seconds(),
@@ -142,25 +148,14 @@ func workA(cfg *measure.Config) measure.Result {
 
 func workC(cfg *measure.Config) measure.Result {
 	l := newLoop(xfer.MultiOptions{})
-	runtime.GC()
-	base := measure.RSS()
-	var ms0 runtime.MemStats
-	runtime.ReadMemStats(&ms0)
+	base := measure.Footprint()
 	holdIdle(l, cfg.Addrs, cfg.N)
-	runtime.GC()
-	rss := measure.RSS()
-	var ms1 runtime.MemStats
-	runtime.ReadMemStats(&ms1)
+	m := measure.Footprint()
 	heapProfile()
 	runtime.KeepAlive(l) // the Multi and its transfers are what is measured
-	n := float64(cfg.N)
-	return measure.Result{
-		"rss_kib_per_xfer":  float64(rss-base) / n,
-		"heap_kib_per_xfer": float64(int64(ms1.HeapInuse+ms1.StackInuse)-int64(ms0.HeapInuse+ms0.StackInuse)) / 1024 / n,
-		"base_rss_kib":      float64(base),
-		"rss_kib":           float64(rss),
-		"gc_heap_goal_kib":  float64(ms1.NextGC) / 1024,
-	}
+	return measure.PerTransfer(base, m, cfg.N).Merge(measure.Result{
+		"gc_heap_goal_kib": float64(m.HeapGoal) / 1024,
+	})
 }
 
 func workD(cfg *measure.Config) measure.Result {
@@ -182,11 +177,5 @@ func workD(cfg *measure.Config) measure.Result {
 	if body.n != cfg.Size {
 		measure.Fatalf("got %d bytes, want %d", body.n, cfg.Size)
 	}
-	mib := float64(cfg.Size) / (1 << 20)
-	return measure.Result{
-		"cpu_ms_per_mib": (u1.CPU - u0.CPU).Seconds() * 1000 / mib,
-		"sys_share":      (u1.Sys - u0.Sys).Seconds() / (u1.CPU - u0.CPU).Seconds(),
-		"mib_s":          mib / wall.Seconds(),
-		"maxrss_kib":     float64(u1.MaxRSS),
-	}
+	return measure.PerMiB(u0, u1, cfg.Size, wall)
 }

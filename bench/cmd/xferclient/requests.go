@@ -51,10 +51,7 @@ func requests(cfg *measure.Config, scheme string, addrs []string, tc *tls.Config
 		measure.Fatalf("got %d body bytes, want %d", body.n, 13*cfg.N)
 	}
 	heapProfile()
-	return measure.PerOp(u0, u1, cfg.N).Merge(measure.Result{
-		"rps":    float64(cfg.N) / wall.Seconds(),
-		"wall_s": wall.Seconds(),
-	})
+	return measure.PerRequest(u0, u1, cfg.N, wall)
 }
 
 // workEidle: cfg.N https GETs of /small started together, so each opens its own
@@ -71,25 +68,16 @@ func workEidle(cfg *measure.Config) measure.Result {
 		finished++
 		l.m.Remove(e) // the connection stays in the cache; the Easy is the application's
 	}
-	runtime.GC()
-	base := measure.RSS()
-	h0 := measure.HeapInUse()
+	base := measure.Footprint()
 	for i := range cfg.N {
 		e := xfer.NewEasy("https://" + cfg.TLSAddrs[i%len(cfg.TLSAddrs)] + "/small")
 		e.TLSConfig = tc
 		l.m.Add(e)
 	}
 	l.until(func() bool { return finished == cfg.N }, 5*time.Minute, "the TLS requests")
-	runtime.GC()
-	time.Sleep(50 * time.Millisecond) // as the Go peers do, for finished goroutines
-	runtime.GC()
-	rss, heap := measure.RSS(), measure.HeapInUse()
+	m := measure.Settle() // as the Go peers do, for finished goroutines
 	conns := measure.WaitServerConns(cfg.Addrs[0], true, cfg.N, 2*time.Second)
 	heapProfile()
 	l.step(0)
-	return measure.Result{
-		"tls_idle_kib": float64(rss-base) / float64(max(conns, 1)),
-		"tls_heap_kib": float64(heap-h0) / 1024 / float64(max(conns, 1)),
-		"conns":        float64(conns),
-	}
+	return measure.PerIdleConn(base, m, conns)
 }

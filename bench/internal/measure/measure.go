@@ -1,7 +1,10 @@
 // Package measure holds what every Go client of the harness uses to measure itself and to
 // report: CPU time and peak RSS from getrusage, the current RSS and read-syscall count from
-// /proc, per-call latency samples, the server's connection counts, and the one RESULT line a
-// client prints for the orchestrator.
+// /proc, snapshots of the memory held (memory.go), per-call latency samples, the server's
+// connection counts, the figures of each workload (figures.go), and the one RESULT line a
+// client prints for the orchestrator. For the clients that make each request in a goroutine
+// of their own, it also runs workloads C and Eidle around the client's requests
+// (goroutines.go).
 package measure
 
 import (
@@ -38,20 +41,6 @@ func Now() Usage {
 	return Usage{CPU: cpu, Sys: time.Duration(ru.Stime.Nano()), MaxRSS: ru.Maxrss, Allocs: ms.Mallocs}
 }
 
-// PerOp returns the CPU figures of the span from u0 to u1 for n operations: client CPU
-// seconds, CPU µs per operation, the share of it spent in the kernel, and Go heap
-// allocations per operation.
-func PerOp(u0, u1 Usage, n int) Result {
-	cpu := (u1.CPU - u0.CPU).Seconds()
-	return Result{
-		"cpu_s":      cpu,
-		"cpu_us_per": cpu * 1e6 / float64(n),
-		"sys_share":  (u1.Sys - u0.Sys).Seconds() / cpu,
-		"allocs_per": float64(u1.Allocs-u0.Allocs) / float64(n),
-		"maxrss_kib": float64(u1.MaxRSS),
-	}
-}
-
 // Merge adds the entries of o to r and returns r.
 func (r Result) Merge(o Result) Result {
 	for k, v := range o {
@@ -62,13 +51,6 @@ func (r Result) Merge(o Result) Result {
 
 // RSS returns the current resident set size in KiB (VmRSS).
 func RSS() int64 { return procField("/proc/self/status", "VmRSS:") }
-
-// HeapInUse returns the Go heap and goroutine stacks in use, in bytes.
-func HeapInUse() int64 {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return int64(ms.HeapInuse + ms.StackInuse)
-}
 
 // ReadCalls returns how many read-family system calls (read, readv, pread) the process made
 // so far (syscr of /proc/self/io). recv and recvfrom are not counted by the kernel there.

@@ -1,69 +1,33 @@
-// Package batch holds what the example programs do around their event loops: splitting the
-// input into URLs, making a transfer for each, saving or discarding its body, and printing
-// one result line when it ends. The loops themselves, which are what the examples show,
-// stay in the programs.
+// Package batch holds what the example programs do around their event loops: the command
+// line they share and the run around the loop (command.go), splitting the input into URLs
+// (input.go), making a transfer for each, saving or discarding its body under a name of its
+// own (names.go), printing one result line when it ends, and tracing the callbacks
+// (trace.go). The loops themselves, which are what the examples show, stay in the programs.
 package batch
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/xfer-go/xfer"
+	"github.com/xfer-go/xfer/examples/internal/demo"
 )
 
-// Lines splits a stream of bytes into URLs: one a line, surrounding blanks trimmed, blank
-// lines and lines starting with '#' skipped. Feed it the bytes as they are read and call
-// End at the end of the stream.
-type Lines struct {
-	partial []byte // the start of a line whose end has not been read yet
-}
-
-// Feed calls add for every complete line of p.
-func (l *Lines) Feed(p []byte, add func(url string)) {
-	for {
-		i := bytes.IndexByte(p, '\n')
-		if i < 0 {
-			l.partial = append(l.partial, p...)
-			return
-		}
-		line := p[:i]
-		if len(l.partial) > 0 {
-			line = append(l.partial, line...)
-			l.partial = l.partial[:0]
-		}
-		emit(line, add)
-		p = p[i+1:]
-	}
-}
-
-// End calls add for a last line that had no newline.
-func (l *Lines) End(add func(url string)) {
-	emit(l.partial, add)
-	l.partial = nil
-}
-
-func emit(line []byte, add func(url string)) {
-	s := strings.TrimSpace(string(line))
-	if s != "" && !strings.HasPrefix(s, "#") {
-		add(s)
-	}
-}
-
-// Job makes the transfers of one run and reports on them.
+// Job is one run of an example program: it makes the transfers and reports on them. Flags
+// returns the Job that the command line asks for.
 type Job struct {
+	Name    string        // the program's, which starts its messages
 	Dir     string        // where to save bodies; "": discard them
 	Timeout time.Duration // for each transfer; 0: none
+	Demo    bool          // download the demo server's URLs
 	Out     io.Writer     // where result lines go
 
+	srv    *demo.Server // the demo server, once Setup started it
 	start  time.Time
 	names  Names // file names given out in Dir
 	n      int   // transfers reported
@@ -129,37 +93,6 @@ func (j *Job) NewEasy(rawURL string) *xfer.Easy {
 	return e
 }
 
-// Names gives out the names that bodies are saved under, unique within a run. The zero
-// value is ready to use.
-type Names struct {
-	taken map[string]bool // names given out
-}
-
-// For returns the name the body of rawURL is saved under: the last element of the URL's
-// path, or index.html, made unique within the run with a counter ("a.bin", "a-1.bin"...).
-func (n *Names) For(rawURL string) string {
-	name := "index.html"
-	if u, err := url.Parse(rawURL); err == nil {
-		if b := path.Base(u.Path); b != "." && b != "/" && b != ".." {
-			name = b
-		}
-	}
-	if n.taken == nil {
-		n.taken = map[string]bool{}
-	}
-	ext := path.Ext(name)
-	stem := strings.TrimSuffix(name, ext)
-	if stem == "" { // ".profile": the whole name is the stem
-		stem, ext = name, ""
-	}
-	unique := name
-	for i := 1; n.taken[unique]; i++ {
-		unique = stem + "-" + strconv.Itoa(i) + ext
-	}
-	n.taken[unique] = true
-	return unique
-}
-
 // Done reports e, which ended with err (nil, an *xfer.Error, or the error Add returned):
 // it closes the saved body and prints the result line
 //
@@ -179,13 +112,14 @@ func (j *Job) Done(e *xfer.Easy, err error) {
 	status := strconv.Itoa(info.Status)
 	if err != nil {
 		j.failed++
-		status = "error: " + describe(err)
+		status = "error: " + Describe(err)
 	}
 	fmt.Fprintf(j.Out, "%s %d %.3fs %s\n", status, info.Downloaded, info.Total.Seconds(), e.URL)
 }
 
-// describe is err's text without the URL, which ends the result line anyway.
-func describe(err error) string {
+// Describe is err's text without the URL, which ends the result line anyway: for an
+// *xfer.Error, its code's text and its cause's.
+func Describe(err error) string {
 	var xe *xfer.Error
 	if !errors.As(err, &xe) {
 		return err.Error()
@@ -196,15 +130,12 @@ func describe(err error) string {
 	return xe.Code.Error() + ": " + xe.Err.Error()
 }
 
-// Failed returns how many transfers failed.
-func (j *Job) Failed() int { return j.failed }
-
-// Summary writes one line about the whole run to w.
-func (j *Job) Summary(w io.Writer, prog string) {
+// summary writes one line about the whole run to w.
+func (j *Job) summary(w io.Writer) {
 	elapsed := time.Duration(0)
 	if !j.start.IsZero() {
 		elapsed = time.Since(j.start)
 	}
 	fmt.Fprintf(w, "%s: %d transfers, %d failed, %d bytes in %.3fs\n",
-		prog, j.n, j.failed, j.bytes, elapsed.Seconds())
+		j.Name, j.n, j.failed, j.bytes, elapsed.Seconds())
 }

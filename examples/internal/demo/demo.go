@@ -10,6 +10,9 @@
 //     (RedirectURLs);
 //   - one URL that answers 503 Service Unavailable to its first request and serves a
 //     body afterwards, for a downloader's retries (FlakyURL).
+//
+// Body, Reply and Framings serve the same bodies the same ways from other handlers, the
+// tests' among them.
 package demo
 
 import (
@@ -31,8 +34,8 @@ var sizes = [...]int{
 	262144, 300000, 400000, 500000, 524288, 600000, 750000, 800000, 1000000, 1 << 20,
 }
 
-// framings are how the bodies are delimited, in turn.
-var framings = [...]string{"length", "chunked", "close"}
+// Framings are the ways Reply delimits a body; the server's bodies take them in turn.
+var Framings = [...]string{"length", "chunked", "close"}
 
 // slow are the bodies sent at a fixed rate: size and bytes per second.
 var slow = [...]struct{ size, rate int }{
@@ -62,8 +65,9 @@ var content = func() []byte {
 	return b
 }()
 
-// bodyOf returns a body of n bytes: the first n of content, repeated as needed.
-func bodyOf(n int) []byte {
+// Body returns a body of n bytes, the same for every n: what the server serves. Up to
+// 1 MiB it is a slice of one array that the caller must not modify.
+func Body(n int) []byte {
 	if n <= len(content) {
 		return content[:n]
 	}
@@ -105,12 +109,12 @@ func Start() (*Server, error) {
 		done:  make(chan struct{}),
 	}
 	for i, size := range sizes {
-		p := fmt.Sprintf("/%s/%02d-%d.bin", framings[i%len(framings)], i, size)
+		p := fmt.Sprintf("/%s/%02d-%d.bin", Framings[i%len(Framings)], i, size)
 		s.sizes[p] = size
 		s.urls = append(s.urls, s.base+p)
 	}
 	for i, b := range slow {
-		p := fmt.Sprintf("/slow/%s/slow%d-%d.bin", framings[i%2], i, b.size) // no "close": it cannot be told from a cut
+		p := fmt.Sprintf("/slow/%s/slow%d-%d.bin", Framings[i%2], i, b.size) // no "close": it cannot be told from a cut
 		s.sizes[p] = b.size
 		s.rates[p] = b.rate
 		s.slowURLs = append(s.slowURLs, s.base+p)
@@ -173,20 +177,27 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	body := bodyOf(size)
+	body := Body(size)
 	w.Header().Set("Content-Type", "application/octet-stream")
 	framing, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/slow")[1:], "/")
-	if framing == "length" {
-		w.Header().Set("Content-Length", strconv.Itoa(size))
-	}
 	if rate, ok := s.rates[r.URL.Path]; ok {
+		if framing == "length" {
+			w.Header().Set("Content-Length", strconv.Itoa(size))
+		}
 		s.handlers.Add(1)
 		defer s.handlers.Done()
 		s.trickle(w, r, body, rate)
 		return
 	}
+	Reply(w, framing, body)
+}
+
+// Reply writes body as a 200 reply to a request, delimited as framing says: "length" (with
+// a Content-Length), "chunked", or "close" (the body ends where the connection does).
+func Reply(w http.ResponseWriter, framing string, body []byte) {
 	switch framing {
 	case "length":
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.Write(body)
 	case "chunked":
 		// Flushing before the handler returns makes net/http send the body chunked.
