@@ -603,3 +603,14 @@ func resolverForTest(t testing.TB) (*resolver.Resolver, error) {
 	}
 	return r, err
 }
+
+func TestHugeTimeoutsDoNotOverflow(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	e := NewEasy(srv.URL + "/body?size=10")
+	e.Timeout, e.ConnectTimeout = time.Duration(1<<63-1), time.Duration(1<<63-1)
+	e.MaxRecvSpeed = 1 << 62
+	if err := e.Perform(t.Context()); err != nil {
+		t.Fatalf("with the largest timeouts: %v", err)
+	}
+}

@@ -51,9 +51,9 @@ func (m *Multi) startTransfer(e *Easy) {
 	m.expire(t, expRunNow, t.start)
 	m.armSpeed(t)
 	if e.Timeout > 0 {
-		m.expire(t, expTotal, t.start+int64(e.Timeout))
+		m.expire(t, expTotal, later(t.start, e.Timeout))
 	}
-	m.expire(t, expConnect, t.start+int64(t.connectTimeout()))
+	m.expire(t, expConnect, later(t.start, t.connectTimeout()))
 }
 
 func (t *transfer) connectTimeout() time.Duration {

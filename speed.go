@@ -43,7 +43,7 @@ func (m *Multi) tooSlow(t *transfer, now int64) bool {
 	switch {
 	case paused || t.state < stSend:
 		s.lsBelow = 0
-	case dt > 0 && (moved-s.lsBytes)*int64(time.Second)/dt < e.LowSpeedLimit:
+	case dt > 0 && float64(moved-s.lsBytes)*float64(time.Second)/float64(dt) < float64(e.LowSpeedLimit):
 		if s.lsBelow == 0 {
 			s.lsBelow = s.lsLast
 		}
@@ -67,7 +67,7 @@ func (m *Multi) overRate(t *transfer, moved, limit int64) bool {
 	}
 	now := m.now()
 	elapsed := now - t.start
-	due := moved * int64(time.Second) / limit // when moved bytes are allowed
+	due := int64(float64(moved) / float64(limit) * float64(time.Second)) // when moved bytes are allowed
 	if due <= elapsed {
 		return false
 	}

@@ -103,7 +103,7 @@ func (m *Multi) expire(t *transfer, id expireID, when int64) {
 
 // expireIn sets t's expiry id to d from now.
 func (m *Multi) expireIn(t *transfer, id expireID, d time.Duration) {
-	m.expire(t, id, m.now()+int64(d))
+	m.expire(t, id, later(m.now(), d))
 }
 
 // runSoon makes the next action run t. A run already asked for is not moved, so asking
@@ -226,6 +226,15 @@ func (m *Multi) callTimer(d time.Duration) {
 	if err != nil {
 		m.callbackFailed("timer", err)
 	}
+}
+
+// maxDelay bounds how far ahead an expiry is kept, so that a huge timeout cannot overflow
+// the clock: a century is as good as never.
+const maxDelay = 100 * 365 * 24 * time.Hour
+
+// later returns the engine time d after at.
+func later(at int64, d time.Duration) int64 {
+	return at + int64(min(d, maxDelay))
 }
 
 // roundUpMs turns nanoseconds into a duration of whole milliseconds, rounded up; 0 or less
