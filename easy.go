@@ -117,7 +117,8 @@ func (e *Easy) Info() Info {
 // Pause sets which directions of the transfer are paused (the new full state). A paused
 // direction's socket interest is withdrawn. On unpause the bytes refused with ErrPause are
 // delivered again first, and the loop is asked (timer 0) to run the transfer. Pause may be
-// called from inside the transfer's callbacks.
+// called from inside the transfer's callbacks. It has no effect on an Easy that is not
+// added to a Multi: a transfer starts unpaused.
 func (e *Easy) Pause(dir PauseDir) error {
 	old := e.pause
 	e.pause = dir & PauseAll

@@ -32,6 +32,7 @@ type target struct {
 func (m *Multi) startTransfer(e *Easy) {
 	t := &e.x
 	*t = transfer{e: e, out: t.out[:0], parser: t.parser}
+	e.pause = PauseCont // a transfer starts afresh, unpaused
 	t.node.t = t
 	t.start = m.now()
 	t.url = e.URL
