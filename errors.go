@@ -3,6 +3,7 @@ package xfer
 import (
 	"errors"
 	"strconv"
+	"strings"
 )
 
 // Code is a transfer's result, numbered as libcurl's CURLcode. A Code is an error
@@ -74,7 +75,8 @@ func (e *Error) Error() string {
 		s += " (" + e.URL + ")"
 	}
 	if e.Err != nil {
-		s += ": " + e.Err.Error()
+		// The code's text already names the package: a cause of our own need not again.
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "xfer: ")
 	}
 	return s
 }
