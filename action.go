@@ -31,8 +31,8 @@ type transfer struct {
 	method    string      // the method of this hop
 	origin    string      // scheme, host and port of the first request
 	location  string      // the Location of a redirect being followed
-	redirects int         // redirects followed
-	attempt   int         // requests built so far; a second one rewinds the body
+	redirects int32       // redirects followed
+	attempt   int32       // requests built so far; a second one rewinds the body
 	bodySize  int64       // the body's size at the start; -1: unknown
 	replay    *bodyReplay // how to send the body again; nil: no body
 	speed     *speedState // the low-speed check and Progress; nil when neither is asked for

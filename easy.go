@@ -55,10 +55,11 @@ type Easy struct {
 
 	Private any // for the application; never touched by the library
 
-	m     *Multi // the Multi it is added to
-	idx   int    // its index in m.handles
-	pause PauseDir
-	x     transfer
+	m      *Multi // the Multi it is added to
+	idx    int    // its index in m.handles
+	pause  PauseDir
+	parsed *parsedURL // the URL as last parsed, reused while it is unchanged
+	x      transfer
 }
 
 // NewEasy returns an Easy for a GET of url.

@@ -47,7 +47,7 @@ func (m *Multi) redirect(t *transfer) bool {
 	if loc == "" {
 		return true
 	}
-	if max := t.maxRedirs(); max >= 0 && t.redirects >= max {
+	if max := t.maxRedirs(); max >= 0 && int(t.redirects) >= max {
 		m.fail(t, ErrTooManyRedirects, fmt.Errorf("xfer: maximum (%d) redirects followed", max))
 		return false
 	}
@@ -93,7 +93,7 @@ func (m *Multi) follow(t *transfer) {
 	}
 	t.redirects++
 	t.url = next.String()
-	t.info.RedirectCount = t.redirects
+	t.info.RedirectCount = int(t.redirects)
 	t.info.EffectiveURL = t.url
 	t.resetHop()
 	m.expireIn(t, expConnect, t.connectTimeout())

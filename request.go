@@ -2,6 +2,7 @@ package xfer
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -72,28 +73,28 @@ func (m *Multi) stepInit(t *transfer) bool {
 	if !m.progress(t, false) { // the first call comes before any socket is opened
 		return false
 	}
-	u, err := url.Parse(t.url)
+	c, code, err := t.parsedURL()
 	if err != nil {
-		m.fail(t, ErrURLMalformat, err)
-		return false
-	}
-	if code, err := t.target.set(u); err != nil {
 		m.fail(t, code, err)
 		return false
 	}
+	t.target = c.tg
 	if t.origin == "" {
-		t.origin = t.target.key
+		t.origin = c.origin
 	}
-	if t.target.tls {
-		t.target.key += " " + t.tlsIdentity()
-	}
-	if err := t.buildRequest(u); err != nil {
+	if err := t.buildRequest(c); err != nil {
 		code := ErrURLMalformat
 		if err == errNoReplay {
 			code = ErrSendError
 		}
 		m.fail(t, code, err)
 		return false
+	}
+	if c.literal != nil {
+		t.addrs = c.literal
+		t.info.NameLookup = m.since(t)
+		t.state = stConnect
+		return true
 	}
 	if addrs, ok, err := m.lookupStatic(t); err != nil {
 		m.fail(t, ErrURLMalformat, err)
@@ -107,6 +108,49 @@ func (m *Multi) stepInit(t *transfer) bool {
 	t.state = stResolving
 	m.startLookup(t)
 	return !t.done && t.state != stResolving
+}
+
+// parsedURL is what stepInit learns from a URL: kept on the Easy, so a transfer that is
+// removed and added again with the same URL and TLS config parses nothing.
+type parsedURL struct {
+	url       string
+	tlsConfig *tls.Config
+	user      *url.Userinfo   // credentials in the URL
+	hostHdr   string          // the Host header: host[:port] as the URL gives it
+	reqTarget string          // the request-target sent
+	tg        target          // with the TLS identity in its key
+	origin    string          // scheme, host and port
+	literal   []addrCandidate // the address of an IP-literal host (no Resolve entries); else nil
+}
+
+// parsedURL returns t's URL parsed, from the Easy's cache when it is still valid. The
+// first hop only is cached: redirects are parsed each time.
+func (t *transfer) parsedURL() (*parsedURL, Code, error) {
+	e := t.e
+	if c := e.parsed; c != nil && t.redirects == 0 && c.url == t.url && c.tlsConfig == e.TLSConfig &&
+		(c.literal == nil || len(e.Resolve) == 0) {
+		return c, 0, nil
+	}
+	u, err := url.Parse(t.url)
+	if err != nil {
+		return nil, ErrURLMalformat, err
+	}
+	c := &parsedURL{url: t.url, tlsConfig: e.TLSConfig, user: u.User, hostHdr: u.Host, reqTarget: u.RequestURI()}
+	if code, err := c.tg.set(u); err != nil {
+		return nil, code, err
+	}
+	c.origin = c.tg.key
+	if c.tg.tls {
+		t.target = c.tg
+		c.tg.key += " " + t.tlsIdentity()
+	}
+	if ip, err := netip.ParseAddr(c.tg.host); err == nil && len(e.Resolve) == 0 {
+		c.literal = withPort([]netip.Addr{ip}, c.tg.port)
+	}
+	if t.redirects == 0 {
+		e.parsed = c
+	}
+	return c, 0, nil
 }
 
 // set fills tg from u, or says why u cannot be fetched.
@@ -138,7 +182,7 @@ func (tg *target) set(u *url.URL) (Code, error) {
 }
 
 // buildRequest writes the request head into t.out and prepares the body.
-func (t *transfer) buildRequest(u *url.URL) error {
+func (t *transfer) buildRequest(c *parsedURL) error {
 	e := t.e
 	method := t.method
 	var body io.Reader
@@ -150,28 +194,23 @@ func (t *transfer) buildRequest(u *url.URL) error {
 		}
 		body, size = r, t.bodySize
 	}
-	hdr := e.Header
+	hdr, user := e.Header, c.user
 	if t.stripCreds {
-		hdr = withoutCredentials(hdr)
-		u.User = nil
+		hdr, user = withoutCredentials(hdr), nil
 	}
-	if u.User != nil && hdr.Get("Authorization") == "" {
+	if user != nil && hdr.Get("Authorization") == "" {
 		hdr = hdr.Clone()
 		if hdr == nil {
 			hdr = http.Header{}
 		}
-		pass, _ := u.User.Password()
-		cred := base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + pass))
+		pass, _ := user.Password()
+		cred := base64.StdEncoding.EncodeToString([]byte(user.Username() + ":" + pass))
 		hdr.Set("Authorization", "Basic "+cred)
-	}
-	host := u.Host
-	if i := strings.LastIndexByte(host, '@'); i >= 0 {
-		host = host[i+1:]
 	}
 	req := http1.Request{
 		Method:        method,
-		Target:        u.RequestURI(),
-		Host:          host,
+		Target:        c.reqTarget,
+		Host:          c.hostHdr,
 		Header:        hdr,
 		ContentLength: size,
 	}
