@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/xfer-go/xfer/internal/sock"
 	"golang.org/x/net/dns/dnsmessage"
 	"golang.org/x/sys/unix"
 )
@@ -160,7 +161,7 @@ func (r *Resolver) sendUDP(e *exchange, srv netip.AddrPort) error {
 
 // writeUDP sends the query datagram, or waits until the socket can take it.
 func (r *Resolver) writeUDP(e *exchange) error {
-	_, err := write(e.fd, e.msg[2:])
+	_, err := sock.Write(e.fd, e.msg[2:])
 	switch err {
 	case nil:
 		e.sent = len(e.msg)
@@ -275,7 +276,7 @@ func (r *Resolver) processTCP(e *exchange, readable, writable bool) {
 		if !readable && !writable {
 			return
 		}
-		if err := connectResult(e.fd); err != nil {
+		if err := sock.ConnectError(e.fd); err != nil {
 			r.tryFailed(e, err)
 			return
 		}
@@ -297,7 +298,7 @@ func (r *Resolver) processTCP(e *exchange, readable, writable bool) {
 // for the reply.
 func (r *Resolver) writeTCP(e *exchange) error {
 	for e.sent < len(e.msg) {
-		n, err := write(e.fd, e.msg[e.sent:])
+		n, err := sock.Write(e.fd, e.msg[e.sent:])
 		if err == unix.EAGAIN {
 			r.setWant(e, wantWrite)
 			return nil
@@ -321,7 +322,7 @@ func (r *Resolver) readTCP(e *exchange) {
 		} else {
 			buf = e.rbuf[e.got-2:]
 		}
-		n, err := read(e.fd, buf)
+		n, err := sock.Read(e.fd, buf)
 		switch {
 		case err == unix.EAGAIN:
 			return

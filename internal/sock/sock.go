@@ -19,23 +19,27 @@ var ErrInProgress = errors.New("sock: connect in progress")
 // when it will complete later, and -1 with the cause otherwise. When local is valid the
 // socket is bound to it first.
 func Dial(addr netip.AddrPort, local netip.Addr) (int, error) {
-	family := unix.AF_INET
-	if addr.Addr().Is6() && !addr.Addr().Is4In6() {
-		family = unix.AF_INET6
+	family, sa, err := Sockaddr(addr)
+	if err != nil {
+		return -1, err
 	}
-	fd, err := newSocket(family, unix.SOCK_STREAM, unix.IPPROTO_TCP)
+	fd, err := Open(family, unix.SOCK_STREAM)
 	if err != nil {
 		return -1, err
 	}
 	// Small requests and replies must not wait for Nagle's algorithm.
 	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	if local.IsValid() {
-		if err := unix.Bind(fd, sockaddr(netip.AddrPortFrom(local, 0), family)); err != nil {
+		_, lsa, err := Sockaddr(netip.AddrPortFrom(local, 0))
+		if err == nil {
+			err = unix.Bind(fd, lsa)
+		}
+		if err != nil {
 			unix.Close(fd)
 			return -1, err
 		}
 	}
-	switch err := unix.Connect(fd, sockaddr(addr, family)); err {
+	switch err := unix.Connect(fd, sa); err {
 	case nil:
 		return fd, nil
 	case unix.EINPROGRESS, unix.EINTR:
@@ -49,18 +53,27 @@ func Dial(addr netip.AddrPort, local netip.Addr) (int, error) {
 // Connected reports the outcome of a connect started by Dial: nil once the connection is
 // established, ErrInProgress while it is still being made, or the reason it failed.
 func Connected(fd int) error {
-	soerr, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-	if err != nil {
+	if err := ConnectError(fd); err != nil {
 		return err
-	}
-	if soerr != 0 {
-		return unix.Errno(soerr)
 	}
 	if _, err := unix.Getpeername(fd); err != nil {
 		if err == unix.ENOTCONN {
 			return ErrInProgress
 		}
 		return err
+	}
+	return nil
+}
+
+// ConnectError returns the error a non-blocking connect ended with (SO_ERROR), or nil when
+// there is none (yet).
+func ConnectError(fd int) error {
+	soerr, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err != nil {
+		return err
+	}
+	if soerr != 0 {
+		return unix.Errno(soerr)
 	}
 	return nil
 }
@@ -111,17 +124,22 @@ func Write(fd int, p []byte) (int, error) {
 // Close closes fd.
 func Close(fd int) error { return unix.Close(fd) }
 
-func sockaddr(ap netip.AddrPort, family int) unix.Sockaddr {
-	if family == unix.AF_INET {
-		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().Unmap().As4()}
+// Sockaddr returns the address family and socket address of ap. An IPv4-mapped IPv6
+// address is IPv4; an IPv6 zone is turned into its interface index.
+func Sockaddr(ap netip.AddrPort) (family int, sa unix.Sockaddr, err error) {
+	a := ap.Addr()
+	if a.Is4() || a.Is4In6() {
+		return unix.AF_INET, &unix.SockaddrInet4{Port: int(ap.Port()), Addr: a.Unmap().As4()}, nil
 	}
-	sa := &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
-	if z := ap.Addr().Zone(); z != "" {
-		if id, err := zoneIndex(z); err == nil {
-			sa.ZoneId = id
+	sa6 := &unix.SockaddrInet6{Port: int(ap.Port()), Addr: a.As16()}
+	if z := a.Zone(); z != "" {
+		id, err := zoneIndex(z)
+		if err != nil {
+			return 0, nil, err
 		}
+		sa6.ZoneId = id
 	}
-	return sa
+	return unix.AF_INET6, sa6, nil
 }
 
 func addrPort(sa unix.Sockaddr) netip.AddrPort {

@@ -4,7 +4,7 @@ package sock
 
 import "golang.org/x/sys/unix"
 
-// newSocket creates a non-blocking, close-on-exec socket in one call.
-func newSocket(family, typ, proto int) (int, error) {
-	return unix.Socket(family, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, proto)
+// Open creates a non-blocking, close-on-exec socket in one call.
+func Open(family, typ int) (int, error) {
+	return unix.Socket(family, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 }

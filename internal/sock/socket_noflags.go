@@ -8,11 +8,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// newSocket creates a socket, then makes it close-on-exec and non-blocking; ForkLock keeps
+// Open creates a socket, then makes it close-on-exec and non-blocking; ForkLock keeps
 // a concurrent fork from inheriting it in between.
-func newSocket(family, typ, proto int) (int, error) {
+func Open(family, typ int) (int, error) {
 	syscall.ForkLock.RLock()
-	fd, err := unix.Socket(family, typ, proto)
+	fd, err := unix.Socket(family, typ, 0)
 	if err == nil {
 		unix.CloseOnExec(fd)
 	}
