@@ -2,8 +2,10 @@ package xfer
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Code is a transfer's result, numbered as libcurl's CURLcode. A Code is an error
@@ -105,6 +107,13 @@ var (
 	// ErrMultiClosed: the Multi was closed.
 	ErrMultiClosed = errors.New("xfer: multi handle is closed")
 )
+
+var errNoResolver = errors.New("xfer: no resolver could be configured from the system")
+
+// errTimeout describes which limit a transfer hit.
+func errTimeout(what string, limit time.Duration) error {
+	return fmt.Errorf("xfer: %s timed out after %v", what, limit)
+}
 
 // newError builds the *Error a transfer ends with.
 func newError(c Code, url string, cause error) *Error {

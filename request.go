@@ -242,8 +242,9 @@ func bodySize(e *Easy) int64 {
 	return -1
 }
 
-// lookupStatic finds the host's addresses without any I/O: Resolve entries, IP literals,
-// localhost and the hosts file. ok is false when the resolver must be asked.
+// lookupStatic finds the host's addresses without any I/O: Resolve entries, IP literals
+// and the hosts file. ok is false when the resolver must be asked (it answers localhost at
+// once, with no query).
 func (m *Multi) lookupStatic(t *transfer) (addrs []addrCandidate, ok bool, err error) {
 	tg := &t.target
 	for _, r := range t.e.Resolve {
@@ -257,9 +258,6 @@ func (m *Multi) lookupStatic(t *transfer) (addrs []addrCandidate, ok bool, err e
 	}
 	if ip, err := netip.ParseAddr(tg.host); err == nil {
 		return withPort([]netip.Addr{ip}, tg.port), true, nil
-	}
-	if isLocalhost(tg.host) {
-		return withPort([]netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}, tg.port), true, nil
 	}
 	if ips := m.hostsLookup(tg.host); len(ips) > 0 {
 		return withPort(ips, tg.port), true, nil
@@ -291,11 +289,6 @@ func withPort(ips []netip.Addr, port uint16) []addrCandidate {
 		}
 	}
 	return out
-}
-
-func isLocalhost(host string) bool {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	return host == "localhost" || strings.HasSuffix(host, ".localhost")
 }
 
 // parseResolve reads one "host:port:addr[,addr...]" entry (curl's --resolve; a leading '+'
