@@ -115,7 +115,7 @@ func benchIdle(b *testing.B, idle int) {
 		}
 		k, _ := unix.EpollWait(ep, events, wait)
 		for _, ev := range events[:max(k, 0)] {
-			m.SocketAction(int(ev.Fd), Event(ev.Events&3))
+			m.SocketAction(int(ev.Fd), epollEvent(ev.Events))
 		}
 	}
 	url := "http://" + srv.ln.Addr().String() + "/"
@@ -156,7 +156,7 @@ func benchIdle(b *testing.B, idle int) {
 		k, _ := unix.EpollWait(ep, events, 1000)
 		for _, ev := range events[:max(k, 0)] {
 			t0 := time.Now()
-			m.SocketAction(int(ev.Fd), Event(ev.Events&3))
+			m.SocketAction(int(ev.Fd), epollEvent(ev.Events))
 			inside += time.Since(t0)
 			actions++
 		}

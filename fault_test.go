@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/xfer-go/xfer/resolver"
-	"golang.org/x/sys/unix"
 )
 
 // The tests of this file follow the "Bad input and fault catalogue" of the reliability
@@ -1443,7 +1442,7 @@ func faultLoopCallbackError(t *testing.T, which string) {
 	trigger.FreshConnect = true // a new socket, so the socket callback runs
 	cbErr := l.m.Add(trigger)
 	for i := 0; cbErr == nil && i < 100; i++ {
-		cbErr = faultStepErr(l, 10*time.Millisecond)
+		cbErr = l.tryStep(10 * time.Millisecond)
 	}
 	if !errors.Is(cbErr, boom) {
 		t.Fatalf("the API call during the failing callback returned %v", cbErr)
@@ -1501,45 +1500,6 @@ func faultLoopCallbackError(t *testing.T, which string) {
 		t.Errorf("transfer after the revival: %v, %d bytes", err, len(after))
 	}
 	checkSocketCalls(t, l)
-}
-
-// faultStepErr is epollLoop.step, except that an error of SocketAction is returned
-// instead of failing the test.
-func faultStepErr(l *epollLoop, limit time.Duration) error {
-	wait := limit
-	if l.armed {
-		wait = max(0, min(wait, time.Until(l.deadline)))
-	}
-	events := make([]unix.EpollEvent, 128)
-	n, err := unix.EpollWait(l.ep, events, pollMs(wait))
-	if err != nil && err != unix.EINTR {
-		return err
-	}
-	var first error
-	for _, ev := range events[:max(n, 0)] {
-		var what Event
-		if ev.Events&(unix.EPOLLIN|unix.EPOLLHUP) != 0 {
-			what |= EventIn
-		}
-		if ev.Events&unix.EPOLLOUT != 0 {
-			what |= EventOut
-		}
-		if ev.Events&unix.EPOLLERR != 0 {
-			what |= EventErr
-		}
-		l.actions++
-		if _, err := l.m.SocketAction(int(ev.Fd), what); err != nil && first == nil {
-			first = err
-		}
-	}
-	if l.armed && !time.Now().Before(l.deadline) {
-		l.armed = false
-		if _, err := l.m.SocketAction(SocketTimeout, 0); err != nil && first == nil {
-			first = err
-		}
-	}
-	l.drain()
-	return first
 }
 
 // TestFaultCatalogPause checks the post-conditions P3 and P4 (every byte delivered once and

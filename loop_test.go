@@ -3,6 +3,7 @@
 package xfer
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -111,8 +112,17 @@ func (l *epollLoop) timer(d time.Duration) error {
 	return nil
 }
 
-// step waits for at most max and handles what happened.
+// step waits for at most limit and handles what happened; an error of SocketAction fails
+// the test.
 func (l *epollLoop) step(limit time.Duration) {
+	if err := l.tryStep(limit); err != nil {
+		l.t.Fatalf("SocketAction: %v", err)
+	}
+}
+
+// tryStep is step that returns the first error of SocketAction instead, after handling
+// every event.
+func (l *epollLoop) tryStep(limit time.Duration) error {
 	wait := limit
 	if l.armed {
 		wait = max(0, min(wait, time.Until(l.deadline)))
@@ -120,32 +130,39 @@ func (l *epollLoop) step(limit time.Duration) {
 	events := make([]unix.EpollEvent, 128)
 	n, err := unix.EpollWait(l.ep, events, pollMs(wait))
 	if err != nil && err != unix.EINTR {
-		l.t.Fatal(err)
+		return err
 	}
+	var first error
 	for _, ev := range events[:max(n, 0)] {
-		var what Event
-		if ev.Events&(unix.EPOLLIN|unix.EPOLLHUP) != 0 {
-			what |= EventIn
-		}
-		if ev.Events&unix.EPOLLOUT != 0 {
-			what |= EventOut
-		}
-		if ev.Events&unix.EPOLLERR != 0 {
-			what |= EventErr
-		}
 		l.actions++
-		if _, err := l.m.SocketAction(int(ev.Fd), what); err != nil {
-			l.t.Fatalf("SocketAction: %v", err)
+		if _, err := l.m.SocketAction(int(ev.Fd), epollEvent(ev.Events)); err != nil && first == nil {
+			first = err
 		}
 	}
 	if l.armed && !time.Now().Before(l.deadline) {
 		l.armed = false
 		l.actions++
-		if _, err := l.m.SocketAction(SocketTimeout, 0); err != nil {
-			l.t.Fatalf("SocketAction(timeout): %v", err)
+		if _, err := l.m.SocketAction(SocketTimeout, 0); err != nil && first == nil {
+			first = fmt.Errorf("timeout: %w", err)
 		}
 	}
 	l.drain()
+	return first
+}
+
+// epollEvent translates epoll's bits into an Event; a hang-up reads as readable.
+func epollEvent(bits uint32) Event {
+	var what Event
+	if bits&(unix.EPOLLIN|unix.EPOLLHUP) != 0 {
+		what |= EventIn
+	}
+	if bits&unix.EPOLLOUT != 0 {
+		what |= EventOut
+	}
+	if bits&unix.EPOLLERR != 0 {
+		what |= EventErr
+	}
+	return what
 }
 
 // drain reads the finished transfers' messages.

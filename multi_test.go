@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"errors"
 	"github.com/xfer-go/xfer/resolver"
@@ -347,8 +348,8 @@ func TestRecursionRefused(t *testing.T) {
 		}
 	}
 	// Assign from the socket callback reaches the next callback for that fd.
-	if len(sockData) < 2 && sockData[len(sockData)-1] != "socket" {
-		t.Errorf("sockData in callbacks: %v", sockData)
+	if !slices.Contains(sockData, any("socket")) {
+		t.Errorf("sockData in callbacks: %v; none carried what Assign stored", sockData)
 	}
 	l.m.Remove(e)
 }
