@@ -47,10 +47,11 @@ type transfer struct {
 
 	pprev, pnext *transfer // Multi.pending links
 
-	out    []byte // request bytes not yet written
-	outOff int
-	body   bodyState
-	parser http1.Parser
+	out     []byte // request bytes not yet written
+	outOff  int
+	outHead bool // out is a request head's buffer, lent by the Multi
+	body    bodyState
+	parser  http1.Parser
 
 	held *heldBytes // what a pause left to deliver; nil when nothing is held
 
@@ -234,6 +235,7 @@ func (m *Multi) stopTransfer(t *transfer) {
 			m.closeConn(c)
 		}
 	}
-	t.out, t.held = nil, nil
+	m.dropOut(t)
+	t.held = nil
 	t.body = bodyState{}
 }

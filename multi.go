@@ -91,6 +91,7 @@ type Multi struct {
 	claiming  bool           // closing idle connections to take their slot: wake nobody
 
 	buf      []byte                            // the one read buffer, shared by every transfer
+	headBufs [][]byte                          // request-head buffers to reuse (send.go)
 	cbuf     []byte                            // TLS records are read here before decryption
 	sessions map[string]tls.ClientSessionCache // TLS sessions, per TLS identity
 

@@ -32,7 +32,7 @@ type target struct {
 // timeout and the connect timeout, all measured from here.
 func (m *Multi) startTransfer(e *Easy) {
 	t := &e.x
-	*t = transfer{e: e, out: t.out[:0], parser: t.parser}
+	*t = transfer{e: e, parser: t.parser}
 	e.pause = PauseCont // a transfer starts afresh, unpaused
 	t.node.t = t
 	t.start = m.now()
@@ -82,7 +82,7 @@ func (m *Multi) stepInit(t *transfer) bool {
 	if t.origin == "" {
 		t.origin = c.origin
 	}
-	if err := t.buildRequest(c); err != nil {
+	if err := m.buildRequest(t, c); err != nil {
 		code := ErrURLMalformat
 		if err == errNoReplay {
 			code = ErrSendError
@@ -181,8 +181,9 @@ func (tg *target) set(u *url.URL) (Code, error) {
 	return 0, nil
 }
 
-// buildRequest writes the request head into t.out and prepares the body.
-func (t *transfer) buildRequest(c *parsedURL) error {
+// buildRequest writes the request head into t.out, in a buffer the Multi lends, and
+// prepares the body.
+func (m *Multi) buildRequest(t *transfer, c *parsedURL) error {
 	e := t.e
 	method := t.method
 	var body io.Reader
@@ -214,11 +215,13 @@ func (t *transfer) buildRequest(c *parsedURL) error {
 		Header:        hdr,
 		ContentLength: size,
 	}
-	out, err := http1.AppendRequestHead(t.out[:0], &req)
+	m.dropOut(t)
+	out, err := http1.AppendRequestHead(m.takeHeadBuf(), &req)
+	t.out, t.outHead = out, true
 	if err != nil {
+		m.dropOut(t)
 		return err
 	}
-	t.out, t.outOff = out, 0
 	t.body = bodyState{r: body, size: size, left: size, chunked: size < 0}
 	t.parser.Reset(method)
 	t.info.Uploaded = 0

@@ -35,6 +35,7 @@ func (m *Multi) stepSend(t *transfer) bool {
 	}
 	for {
 		if t.outOff == len(t.out) {
+			m.dropOut(t)
 			t.info.Uploaded += t.body.pending
 			t.body.pending = 0
 			more, ok := m.fillBody(t)
@@ -45,9 +46,11 @@ func (m *Multi) stepSend(t *transfer) bool {
 				if t.conn.tls != nil && !m.flushTLS(t) {
 					return false
 				}
-				t.out, t.outOff = nil, 0 // request bytes are kept only until sent
 				t.state = stRecv
-				return true
+				// The reply cannot have come yet: wait for the socket to say so rather
+				// than spend a read on EAGAIN. TLS may hold records read ahead, so it
+				// reads at once.
+				return t.conn.tls != nil
 			}
 		}
 		n, err := m.connWrite(t, t.out[t.outOff:])
@@ -68,6 +71,33 @@ func (m *Multi) stepSend(t *transfer) bool {
 			return false
 		}
 	}
+}
+
+// Request heads are built in buffers the Multi lends and takes back once they are sent, so a
+// transfer keeps no request bytes while it waits for its reply and a new request allocates
+// nothing.
+const (
+	maxHeadBufs   = 64      // buffers kept for reuse
+	headBufSize   = 512     // the capacity of a new one
+	maxHeadBufCap = 4 << 10 // a larger one (a request with big headers) is not kept
+)
+
+// takeHeadBuf returns an empty buffer for a request head.
+func (m *Multi) takeHeadBuf() []byte {
+	if n := len(m.headBufs); n > 0 {
+		b := m.headBufs[n-1]
+		m.headBufs = m.headBufs[:n-1]
+		return b
+	}
+	return make([]byte, 0, headBufSize)
+}
+
+// dropOut forgets t's unsent request bytes. A request head's buffer goes back to the Multi.
+func (m *Multi) dropOut(t *transfer) {
+	if t.outHead && len(m.headBufs) < maxHeadBufs && cap(t.out) <= maxHeadBufCap {
+		m.headBufs = append(m.headBufs, t.out[:0])
+	}
+	t.out, t.outOff, t.outHead = nil, 0, false
 }
 
 // fillBody puts the next piece of the request body into t.out. more is false when the
