@@ -101,6 +101,11 @@ type Info struct {
 	NameLookup, Connect, AppConnect, PreTransfer, StartTransfer, Total time.Duration
 }
 
+// Status returns the final response's status code, as Info().Status does, without building
+// the rest of Info (its header map above all): 0 until a final response has arrived. It is
+// curl's CURLINFO_RESPONSE_CODE.
+func (e *Easy) Status() int { return e.x.info.Status }
+
 // Info returns what is known of the transfer so far; after it finished, all of it.
 func (e *Easy) Info() Info {
 	// A transfer keeps its fields raw, which costs far less memory while thousands wait;

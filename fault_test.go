@@ -673,7 +673,7 @@ func TestFaultCatalogA(t *testing.T) {
 					n++
 				}
 			}
-			if n != 5 || r.e.Info().Status != 200 || r.e.Info().Header.Get("Link") != "" {
+			if n != 5 || r.e.Info().Status != 200 || r.e.Status() != 200 || r.e.Info().Header.Get("Link") != "" {
 				t.Errorf("%d status lines, status %d, header %v", n, r.e.Info().Status, r.e.Info().Header)
 			}
 		},

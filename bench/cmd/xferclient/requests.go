@@ -20,7 +20,7 @@ func requests(cfg *measure.Config, scheme string, addrs []string, tc *tls.Config
 		if err != nil {
 			measure.Fatalf("%s: %v", e.URL, err)
 		}
-		if st := e.Info().Status; st != 200 {
+		if st := e.Status(); st != 200 {
 			measure.Fatalf("%s: status %d", e.URL, st)
 		}
 		finished++
