@@ -459,20 +459,36 @@ func TestProgress(t *testing.T) {
 	}
 }
 
+// TestLocalAddr binds the local address, and checks that Info's LocalAddr and RemoteAddr
+// are the very ends the server saw, ports included, over IPv4 and IPv6.
 func TestLocalAddr(t *testing.T) {
 	checkLeaks(t)
-	var remote atomic.Value
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		remote.Store(r.RemoteAddr)
-	}))
-	t.Cleanup(srv.Close)
-	e := NewEasy(srv.URL)
-	e.LocalAddr = "127.0.0.2"
-	if err := e.Perform(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if got := remote.Load().(string); !strings.HasPrefix(got, "127.0.0.2:") || e.Info().LocalAddr.Addr().String() != "127.0.0.2" {
-		t.Fatalf("server saw %s, local %v", got, e.Info().LocalAddr)
+	for _, c := range []struct{ listen, local string }{{"127.0.0.1:0", "127.0.0.2"}, {"[::1]:0", ""}} {
+		ln, err := net.Listen("tcp", c.listen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var remote atomic.Value
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			remote.Store(r.RemoteAddr)
+		}))
+		srv.Listener.Close()
+		srv.Listener = ln
+		srv.Start()
+		e := NewEasy(srv.URL)
+		e.LocalAddr = c.local
+		err = e.Perform(t.Context())
+		srv.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		info := e.Info()
+		if got := remote.Load().(string); got != info.LocalAddr.String() || info.RemoteAddr.String() != ln.Addr().String() {
+			t.Errorf("server saw %s at %s; Info says local %v, remote %v", got, ln.Addr(), info.LocalAddr, info.RemoteAddr)
+		}
+		if c.local != "" && info.LocalAddr.Addr().String() != c.local {
+			t.Errorf("local %v, want %s", info.LocalAddr, c.local)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package sock
 
 import (
+	"net/netip"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -32,4 +33,30 @@ func send(fd int, p []byte, flags int) (int, error) {
 		return 0, errno
 	}
 	return int(n), nil
+}
+
+// sockName is getsockname(2) or getpeername(2) (trap) into a buffer on the stack: the
+// x/sys functions return each address in a fresh allocation.
+func sockName(trap uintptr, fd int) netip.AddrPort {
+	var rsa unix.RawSockaddrAny
+	n := uint32(unsafe.Sizeof(rsa))
+	_, _, errno := unix.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&n)))
+	if errno != 0 {
+		return netip.AddrPort{}
+	}
+	switch rsa.Addr.Family {
+	case unix.AF_INET:
+		sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(&rsa))
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), netPort(&sa.Port))
+	case unix.AF_INET6:
+		sa := (*unix.RawSockaddrInet6)(unsafe.Pointer(&rsa))
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), netPort(&sa.Port))
+	}
+	return netip.AddrPort{}
+}
+
+// netPort reads a port stored in network byte order.
+func netPort(p *uint16) uint16 {
+	b := (*[2]byte)(unsafe.Pointer(p))
+	return uint16(b[0])<<8 | uint16(b[1])
 }

@@ -79,14 +79,9 @@ func ConnectError(fd int) error {
 }
 
 // Addrs returns the local and remote addresses of a connected socket.
+// The zero AddrPort stands for one that could not be had.
 func Addrs(fd int) (local, remote netip.AddrPort) {
-	if sa, err := unix.Getsockname(fd); err == nil {
-		local = addrPort(sa)
-	}
-	if sa, err := unix.Getpeername(fd); err == nil {
-		remote = addrPort(sa)
-	}
-	return local, remote
+	return sockName(unix.SYS_GETSOCKNAME, fd), sockName(unix.SYS_GETPEERNAME, fd)
 }
 
 // Alive reports whether an idle connection can still carry a request: the peer has not
@@ -140,14 +135,4 @@ func Sockaddr(ap netip.AddrPort) (family int, sa unix.Sockaddr, err error) {
 		sa6.ZoneId = id
 	}
 	return unix.AF_INET6, sa6, nil
-}
-
-func addrPort(sa unix.Sockaddr) netip.AddrPort {
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
-	case *unix.SockaddrInet6:
-		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
-	}
-	return netip.AddrPort{}
 }
