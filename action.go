@@ -55,7 +55,7 @@ type transfer struct {
 
 	held *heldBytes // what a pause left to deliver; nil when nothing is held
 
-	info     Info
+	info     stats
 	fields   http1.Fields // the final response's header fields, raw
 	trailer  http1.Fields // its trailer fields, raw
 	msg      *Message     // queued, not yet read
@@ -213,7 +213,7 @@ func (m *Multi) finish(t *transfer, err error) {
 		return // the final Progress call ended it
 	}
 	m.stopTransfer(t)
-	t.info.Total = m.since(t)
+	t.info.total = m.since(t)
 	m.running--
 	m.queueMessage(t, err)
 }

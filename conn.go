@@ -1,7 +1,6 @@
 package xfer
 
 import (
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -16,15 +15,14 @@ import (
 // conn is one connection to a server. It is owned by one transfer at a time, or waits in
 // the idle cache, still watched for PollIn so that a server closing it is noticed at once.
 type conn struct {
-	ent           *sockEntry
-	fd            int
-	key           string    // the cache key: scheme, host, port (and TLS identity)
-	t             *transfer // the transfer using it; nil while idle
-	idle          conncache.Entry[*conn]
-	reusable      bool // the last response left it fit for another request
-	tls           *tlsconn.Conn
-	tlsState      *tls.ConnectionState // once the handshake is done
-	local, remote netip.AddrPort
+	ent      *sockEntry
+	fd       int
+	key      string    // the cache key: scheme, host, port (and TLS identity)
+	t        *transfer // the transfer using it; nil while idle
+	idle     conncache.Entry[*conn]
+	reusable bool // the last response left it fit for another request
+	tls      *tlsconn.Conn
+	ends     *connEnds // the addresses (the one dialed, until connected) and TLS state
 }
 
 // newConn registers a freshly opened fd as a connection of t.
@@ -80,7 +78,7 @@ func (m *Multi) startAttempt(t *transfer) bool {
 			continue
 		}
 		c := m.newConn(t, fd)
-		c.remote = addr
+		c.ends = &connEnds{remote: addr}
 		t.attempts = append(t.attempts, c)
 		if err == nil {
 			m.won(t, c)
@@ -121,7 +119,7 @@ func (m *Multi) stepConnecting(t *transfer) bool {
 			m.won(t, c)
 			return true
 		default:
-			t.lastErr = fmt.Errorf("xfer: connect to %v: %w", c.remote, err)
+			t.lastErr = fmt.Errorf("xfer: connect to %v: %w", c.ends.remote, err)
 			t.attempts = append(t.attempts[:i], t.attempts[i+1:]...)
 			i--
 			c.t = nil
@@ -152,9 +150,9 @@ func (m *Multi) won(t *transfer, c *conn) {
 	clear(t.attempts)
 	t.attempts = t.attempts[:0]
 	m.clearExpire(t, expEyeballs)
-	c.remote = netip.AddrPort{}
+	c.ends.local, c.ends.remote = sock.Addrs(c.fd)
 	t.conn = c
-	t.info.NumConnects++
+	t.info.numConnects++
 	m.connected(t)
 }
 
@@ -171,18 +169,14 @@ func (m *Multi) closeAttempts(t *transfer) {
 // connected records a usable connection and moves t on to sending.
 func (m *Multi) connected(t *transfer) {
 	c := t.conn
-	if !c.remote.IsValid() {
-		c.local, c.remote = sock.Addrs(c.fd)
-	}
 	c.reusable = false
-	t.info.LocalAddr, t.info.RemoteAddr = c.local, c.remote
-	t.info.Connect = m.since(t)
+	t.info.ends = c.ends
+	t.info.connect = m.since(t)
 	if t.target.tls && c.tls == nil {
 		m.startTLS(t) // the connect timeout goes on to cover the handshake
 		return
 	}
-	t.info.AppConnect = t.info.Connect
-	t.info.TLS = c.tlsState
+	t.info.appConnect = t.info.connect
 	m.clearExpire(t, expConnect)
 	t.state = stSend
 }

@@ -101,25 +101,6 @@ type Info struct {
 	NameLookup, Connect, AppConnect, PreTransfer, StartTransfer, Total time.Duration
 }
 
-// Status returns the final response's status code, as Info().Status does, without building
-// the rest of Info (its header map above all): 0 until a final response has arrived. It is
-// curl's CURLINFO_RESPONSE_CODE.
-func (e *Easy) Status() int { return e.x.info.Status }
-
-// Info returns what is known of the transfer so far; after it finished, all of it.
-func (e *Easy) Info() Info {
-	// A transfer keeps its fields raw, which costs far less memory while thousands wait;
-	// the header maps are built here.
-	info := e.x.info
-	if info.Status != 0 {
-		info.Header = e.x.fields.Header()
-	}
-	if e.x.trailer.Len() > 0 {
-		info.Trailer = e.x.trailer.Header()
-	}
-	return info
-}
-
 // Pause sets which directions of the transfer are paused (the new full state). A paused
 // direction's socket interest is withdrawn. On unpause the bytes refused with ErrPause are
 // delivered again first, and the loop is asked (timer 0) to run the transfer. Pause may be

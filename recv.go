@@ -29,14 +29,14 @@ func (m *Multi) stepRecv(t *transfer) bool {
 		n, err := m.connRead(t, buf)
 		switch {
 		case n > 0:
-			if t.info.StartTransfer == 0 {
-				t.info.StartTransfer = m.since(t)
+			if t.info.startTransfer == 0 {
+				t.info.startTransfer = m.since(t)
 			}
 			// A short read drained the socket; TLS may still hold records.
 			if !m.consume(t, buf[:n]) {
 				return t.state == stInit // a redirect to follow
 			}
-			if m.overRate(t, t.info.Downloaded, t.e.MaxRecvSpeed) || (plain && n < len(buf)) {
+			if m.overRate(t, t.info.downloaded, t.e.MaxRecvSpeed) || (plain && n < len(buf)) {
 				return false
 			}
 			if budget -= n; budget <= 0 {
@@ -122,10 +122,10 @@ func (m *Multi) headerLine(t *transfer, line []byte) bool {
 // response records the final response's head.
 func (m *Multi) response(t *transfer) bool {
 	p := &t.parser
-	t.info.Status = p.Status
-	t.info.Proto = p.Proto
+	t.info.status = p.Status
+	t.info.proto = p.Proto
 	t.fields = p.Fields() // the map is built when Info asks
-	t.info.ContentLength = p.ContentLength
+	t.info.contentLength = p.ContentLength
 	if !m.redirect(t) {
 		return false
 	}
@@ -143,7 +143,7 @@ func (m *Multi) deliver(t *transfer, body []byte) bool {
 	}
 	w := t.e.Write
 	if w == nil {
-		t.info.Downloaded += int64(len(body))
+		t.info.downloaded += int64(len(body))
 		return true
 	}
 	m.inCB++
@@ -161,7 +161,7 @@ func (m *Multi) deliver(t *transfer, body []byte) bool {
 		m.fail(t, ErrWriteError, io.ErrShortWrite)
 		return false
 	}
-	t.info.Downloaded += int64(len(body))
+	t.info.downloaded += int64(len(body))
 	return true
 }
 
@@ -253,5 +253,5 @@ func (m *Multi) pauseChanged(t *transfer, old PauseDir) {
 
 // closeDelimited reports whether t's response body ends where the connection closes.
 func (t *transfer) closeDelimited() bool {
-	return t.info.Status != 0 && t.parser.ContentLength < 0 && !t.parser.Chunked
+	return t.info.status != 0 && t.parser.ContentLength < 0 && !t.parser.Chunked
 }

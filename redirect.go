@@ -58,7 +58,7 @@ func (m *Multi) redirect(t *transfer) bool {
 // follow starts the request to the Location of the redirect that just completed. The
 // connection goes back to the cache first, so the next hop may reuse it.
 func (m *Multi) follow(t *transfer) {
-	loc, status := t.location, t.info.Status
+	loc, status := t.location, t.info.status
 	t.location, t.discard = "", false
 	c := t.conn
 	t.conn, c.t = nil, nil
@@ -93,8 +93,6 @@ func (m *Multi) follow(t *transfer) {
 	}
 	t.redirects++
 	t.url = next.String()
-	t.info.RedirectCount = int(t.redirects)
-	t.info.EffectiveURL = t.url
 	t.resetHop()
 	m.expireIn(t, expConnect, t.connectTimeout())
 	t.state = stInit
@@ -102,9 +100,9 @@ func (m *Multi) follow(t *transfer) {
 
 // resetHop forgets what belonged to the previous request before a new one is built.
 func (t *transfer) resetHop() {
-	t.info.Status, t.info.Proto = 0, ""
+	t.info.status, t.info.proto = 0, ""
 	t.fields, t.trailer = http1.Fields{}, http1.Fields{}
-	t.info.ContentLength = -1
+	t.info.contentLength = -1
 	t.addrs, t.next, t.lastErr = nil, 0, nil
 	t.held = nil
 }

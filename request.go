@@ -48,8 +48,7 @@ func (m *Multi) startTransfer(e *Easy) {
 		t.bodySize = bodySize(e)
 		t.snapshotBody()
 	}
-	t.info.ContentLength = -1
-	t.info.EffectiveURL = e.URL
+	t.info.contentLength = -1
 	m.expire(t, expRunNow, t.start)
 	m.armSpeed(t)
 	if e.Timeout > 0 {
@@ -92,7 +91,7 @@ func (m *Multi) stepInit(t *transfer) bool {
 	}
 	if c.literal != nil {
 		t.addrs = c.literal
-		t.info.NameLookup = m.since(t)
+		t.info.nameLookup = m.since(t)
 		t.state = stConnect
 		return true
 	}
@@ -101,7 +100,7 @@ func (m *Multi) stepInit(t *transfer) bool {
 		return false
 	} else if ok {
 		t.addrs = addrs
-		t.info.NameLookup = m.since(t)
+		t.info.nameLookup = m.since(t)
 		t.state = stConnect
 		return true
 	}
@@ -224,7 +223,7 @@ func (m *Multi) buildRequest(t *transfer, c *parsedURL) error {
 	}
 	t.body = bodyState{r: body, size: size, left: size, chunked: size < 0}
 	t.parser.Reset(method)
-	t.info.Uploaded = 0
+	t.info.uploaded = 0
 	t.attempt++
 	return nil
 }

@@ -80,7 +80,7 @@ func (m *Multi) lookupDone(t *transfer, addrs []netip.Addr, err error) {
 	if t.done || t.state != stResolving {
 		return
 	}
-	t.info.NameLookup = m.since(t)
+	t.info.nameLookup = m.since(t)
 	if err != nil {
 		m.fail(t, ErrCouldntResolveHost, err)
 		return

@@ -27,8 +27,8 @@ type bodyState struct {
 
 // stepSend writes the request: the head, then the body as Body.Read gives it.
 func (m *Multi) stepSend(t *transfer) bool {
-	if t.info.PreTransfer == 0 {
-		t.info.PreTransfer = m.since(t)
+	if t.info.preTransfer == 0 {
+		t.info.preTransfer = m.since(t)
 	}
 	if t.throttled {
 		return false
@@ -36,7 +36,7 @@ func (m *Multi) stepSend(t *transfer) bool {
 	for {
 		if t.outOff == len(t.out) {
 			m.dropOut(t)
-			t.info.Uploaded += t.body.pending
+			t.info.uploaded += t.body.pending
 			t.body.pending = 0
 			more, ok := m.fillBody(t)
 			if !ok {
@@ -67,7 +67,7 @@ func (m *Multi) stepSend(t *transfer) bool {
 			m.fail(t, ErrSendError, err)
 			return false
 		}
-		if m.overRate(t, t.info.Uploaded+t.body.pending, t.e.MaxSendSpeed) {
+		if m.overRate(t, t.info.uploaded+t.body.pending, t.e.MaxSendSpeed) {
 			return false
 		}
 	}

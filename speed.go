@@ -37,7 +37,7 @@ func (m *Multi) armSpeed(t *transfer) {
 func (m *Multi) tooSlow(t *transfer, now int64) bool {
 	e := t.e
 	s := t.speed
-	moved := t.info.Downloaded + t.info.Uploaded
+	moved := t.info.downloaded + t.info.uploaded
 	dt := now - s.lsLast
 	paused := e.pause != 0 && (e.pause == PauseAll || t.state != stSend && e.pause&PauseRecv != 0 || t.state == stSend && e.pause&PauseSend != 0)
 	switch {
@@ -84,10 +84,10 @@ func (m *Multi) progress(t *transfer, force bool) bool {
 		return !t.done
 	}
 	p := Progress{
-		DownloadTotal: t.info.ContentLength,
-		Downloaded:    t.info.Downloaded,
+		DownloadTotal: t.info.contentLength,
+		Downloaded:    t.info.downloaded,
 		UploadTotal:   t.uploadTotal(),
-		Uploaded:      t.info.Uploaded,
+		Uploaded:      t.info.uploaded,
 	}
 	s := t.speed
 	if force || !s.called {

@@ -72,9 +72,9 @@ func (m *Multi) stepTLS(t *transfer) bool {
 			if !m.flushTLS(t) {
 				return false
 			}
-			t.info.AppConnect = m.since(t)
+			t.info.appConnect = m.since(t)
 			st := c.tls.ConnectionState()
-			c.tlsState, t.info.TLS = &st, &st
+			c.ends.tls = &st
 			m.clearExpire(t, expConnect)
 			t.state = stSend
 			return true
