@@ -37,20 +37,16 @@ type transfer struct {
 	replay    *bodyReplay // how to send the body again; nil: no body
 	speed     *speedState // the low-speed check and Progress; nil when neither is asked for
 
-	target   target          // what the URL names
-	addrs    []addrCandidate // where the host may be reached, in the order to try
-	next     int             // the next address to try
-	lastErr  error           // why the last address failed
-	query    resolverQuery   // the resolver lookup in flight
-	conn     *conn           // the connection in use
-	attempts []*conn         // connections being made, raced (Happy Eyeballs)
+	target *target    // what the URL names (in its parsedURL)
+	dial   *dialState // while the host is looked up and connected to; else nil
+	conn   *conn      // the connection in use
 
 	pprev, pnext *transfer // Multi.pending links
 
 	out     []byte // request bytes not yet written
 	outOff  int
-	outHead bool // out is a request head's buffer, lent by the Multi
-	body    bodyState
+	outHead bool       // out is a request head's buffer, lent by the Multi
+	body    *bodyState // nil: no request body
 	parser  http1.Parser
 
 	held *heldBytes // what a pause left to deliver; nil when nothing is held
@@ -143,8 +139,10 @@ func (m *Multi) run(t *transfer) {
 	if t.done || !m.progress(t, false) {
 		return
 	}
-	for _, c := range t.attempts {
-		m.setWant(c.ent, PollOut)
+	if d := t.dial; d != nil {
+		for _, c := range d.attempts {
+			m.setWant(c.ent, PollOut)
+		}
 	}
 	if t.conn != nil {
 		m.setWant(t.conn.ent, t.interest())
@@ -160,7 +158,7 @@ func (t *transfer) interest() Poll {
 		if t.conn.tlsPending() != 0 {
 			return PollOut
 		}
-		if t.e.pause&PauseSend != 0 || t.body.waiting || t.throttled {
+		if t.e.pause&PauseSend != 0 || (t.body != nil && t.body.waiting) || t.throttled {
 			return 0
 		}
 		return PollOut
@@ -226,6 +224,7 @@ func (m *Multi) stopTransfer(t *transfer) {
 	m.cancelLookup(t)
 	m.pending.remove(t)
 	m.closeAttempts(t)
+	m.endDial(t)
 	if c := t.conn; c != nil {
 		t.conn = nil
 		c.t = nil
@@ -237,5 +236,5 @@ func (m *Multi) stopTransfer(t *transfer) {
 	}
 	m.dropOut(t)
 	t.held = nil
-	t.body = bodyState{}
+	t.body = nil
 }

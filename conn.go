@@ -36,6 +36,45 @@ func (m *Multi) newConn(t *transfer, fd int) *conn {
 	return c
 }
 
+// dialState is what a transfer needs only while it finds its host's addresses and
+// connects. It is kept apart, and reused through the Multi, so that a transfer holding a
+// connection carries none of it.
+type dialState struct {
+	addrs    []addrCandidate // where the host may be reached, in the order to try
+	next     int             // the next address to try
+	lastErr  error           // why the last address failed
+	query    resolverQuery   // the resolver lookup in flight
+	attempts []*conn         // connections being made, raced (Happy Eyeballs)
+}
+
+// maxSpareDials bounds the dialStates a Multi keeps for reuse.
+const maxSpareDials = 256
+
+// startDial gives t an empty dialState.
+func (m *Multi) startDial(t *transfer) {
+	m.endDial(t)
+	if n := len(m.dials); n > 0 {
+		t.dial = m.dials[n-1]
+		m.dials = m.dials[:n-1]
+		return
+	}
+	t.dial = &dialState{}
+}
+
+// endDial takes back t's dialState, once t has a connection or ended; its lookup and
+// attempts are over by then.
+func (m *Multi) endDial(t *transfer) {
+	d := t.dial
+	if d == nil {
+		return
+	}
+	t.dial = nil
+	*d = dialState{attempts: d.attempts[:0]}
+	if len(m.dials) < maxSpareDials {
+		m.dials = append(m.dials, d)
+	}
+}
+
 // eyeballsDelay is how long a connection attempt runs alone before the next address is
 // tried beside it (RFC 8305's Connection Attempt Delay).
 const eyeballsDelay = 200 * time.Millisecond
@@ -68,29 +107,29 @@ func (m *Multi) stepConnect(t *transfer) bool {
 // flight; if it is not the last address, the next one starts after eyeballsDelay unless a
 // connection was made by then.
 func (m *Multi) startAttempt(t *transfer) bool {
-	for t.next < len(t.addrs) {
-		addr := t.addrs[t.next]
-		t.next++
+	for t.dial.next < len(t.dial.addrs) {
+		addr := t.dial.addrs[t.dial.next]
+		t.dial.next++
 		local, _ := t.localAddr()
 		fd, err := sock.Dial(addr, local)
 		if fd < 0 {
-			t.lastErr = fmt.Errorf("xfer: connect to %v: %w", addr, err)
+			t.dial.lastErr = fmt.Errorf("xfer: connect to %v: %w", addr, err)
 			continue
 		}
 		c := m.newConn(t, fd)
 		c.ends = &connEnds{remote: addr}
-		t.attempts = append(t.attempts, c)
+		t.dial.attempts = append(t.dial.attempts, c)
 		if err == nil {
 			m.won(t, c)
 			return true
 		}
-		if t.next < len(t.addrs) {
+		if t.dial.next < len(t.dial.addrs) {
 			m.expireIn(t, expEyeballs, eyeballsDelay)
 		}
 		return false
 	}
-	if len(t.attempts) == 0 {
-		m.fail(t, ErrCouldntConnect, t.lastErr)
+	if len(t.dial.attempts) == 0 {
+		m.fail(t, ErrCouldntConnect, t.dial.lastErr)
 	}
 	return false
 }
@@ -111,16 +150,16 @@ func (t *transfer) localAddr() (netip.Addr, error) {
 // makes room for the next address at once.
 func (m *Multi) stepConnecting(t *transfer) bool {
 	failed := false
-	for i := 0; i < len(t.attempts); i++ {
-		c := t.attempts[i]
+	for i := 0; i < len(t.dial.attempts); i++ {
+		c := t.dial.attempts[i]
 		switch err := sock.Connected(c.fd); err {
 		case sock.ErrInProgress:
 		case nil:
 			m.won(t, c)
 			return true
 		default:
-			t.lastErr = fmt.Errorf("xfer: connect to %v: %w", c.ends.remote, err)
-			t.attempts = append(t.attempts[:i], t.attempts[i+1:]...)
+			t.dial.lastErr = fmt.Errorf("xfer: connect to %v: %w", c.ends.remote, err)
+			t.dial.attempts = append(t.dial.attempts[:i], t.dial.attempts[i+1:]...)
 			i--
 			c.t = nil
 			m.closeConn(c)
@@ -129,26 +168,26 @@ func (m *Multi) stepConnecting(t *transfer) bool {
 	}
 	if failed || t.eyeballsDue {
 		t.eyeballsDue = false
-		if t.next < len(t.addrs) && (len(t.attempts) == 0 || m.slotFree(t.target.key)) {
+		if t.dial.next < len(t.dial.addrs) && (len(t.dial.attempts) == 0 || m.slotFree(t.target.key)) {
 			return m.startAttempt(t)
 		}
 	}
-	if len(t.attempts) == 0 {
-		m.fail(t, ErrCouldntConnect, t.lastErr)
+	if len(t.dial.attempts) == 0 {
+		m.fail(t, ErrCouldntConnect, t.dial.lastErr)
 	}
 	return false
 }
 
 // won makes c t's connection and closes the other attempts (PollRemove first).
 func (m *Multi) won(t *transfer, c *conn) {
-	for _, o := range t.attempts {
+	for _, o := range t.dial.attempts {
 		if o != c {
 			o.t = nil
 			m.closeConn(o)
 		}
 	}
-	clear(t.attempts)
-	t.attempts = t.attempts[:0]
+	clear(t.dial.attempts)
+	t.dial.attempts = t.dial.attempts[:0]
 	m.clearExpire(t, expEyeballs)
 	c.ends.local, c.ends.remote = sock.Addrs(c.fd)
 	t.conn = c
@@ -158,16 +197,20 @@ func (m *Multi) won(t *transfer, c *conn) {
 
 // closeAttempts closes the connection attempts of a transfer that ends while connecting.
 func (m *Multi) closeAttempts(t *transfer) {
-	for _, c := range t.attempts {
+	if t.dial == nil {
+		return
+	}
+	for _, c := range t.dial.attempts {
 		c.t = nil
 		m.closeConn(c)
 	}
-	clear(t.attempts)
-	t.attempts = t.attempts[:0]
+	clear(t.dial.attempts)
+	t.dial.attempts = t.dial.attempts[:0]
 }
 
 // connected records a usable connection and moves t on to sending.
 func (m *Multi) connected(t *transfer) {
+	m.endDial(t)
 	c := t.conn
 	c.reusable = false
 	t.info.ends = c.ends

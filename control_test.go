@@ -612,8 +612,14 @@ func TestKeepAliveRequestAllocations(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	per := float64(after.Mallocs-before.Mallocs) / requests
 	t.Logf("%.2f allocations per request", per)
-	if per > 1.5 {
-		t.Errorf("%.2f allocations per kept-alive request, want at most 1.5", per)
+	// One allocation more per request (a head built afresh) gives 2, or 2.5 under the race
+	// detector, whose sync.Pool drops some buffers it is given.
+	limit := 1.5
+	if raceEnabled {
+		limit = 1.8
+	}
+	if per > limit {
+		t.Errorf("%.2f allocations per kept-alive request, want at most %.1f", per, limit)
 	}
 	if n != 13*(20+requests) || e.Info().NumConnects != 0 {
 		t.Errorf("%d body bytes, last request opened %d connections", n, e.Info().NumConnects)

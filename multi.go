@@ -92,6 +92,7 @@ type Multi struct {
 
 	buf      []byte                            // the one read buffer, shared by every transfer
 	headBufs [][]byte                          // request-head buffers to reuse (send.go)
+	dials    []*dialState                      // dialStates to reuse (conn.go)
 	cbuf     []byte                            // TLS records are read here before decryption
 	sessions map[string]tls.ClientSessionCache // TLS sessions, per TLS identity
 

@@ -103,7 +103,6 @@ func (t *transfer) resetHop() {
 	t.info.status, t.info.proto = 0, ""
 	t.fields, t.trailer = http1.Fields{}, http1.Fields{}
 	t.info.contentLength = -1
-	t.addrs, t.next, t.lastErr = nil, 0, nil
 	t.held = nil
 }
 

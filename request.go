@@ -77,7 +77,7 @@ func (m *Multi) stepInit(t *transfer) bool {
 		m.fail(t, code, err)
 		return false
 	}
-	t.target = c.tg
+	t.target = &c.tg
 	if t.origin == "" {
 		t.origin = c.origin
 	}
@@ -89,8 +89,9 @@ func (m *Multi) stepInit(t *transfer) bool {
 		m.fail(t, code, err)
 		return false
 	}
+	m.startDial(t)
 	if c.literal != nil {
-		t.addrs = c.literal
+		t.dial.addrs = c.literal
 		t.info.nameLookup = m.since(t)
 		t.state = stConnect
 		return true
@@ -99,7 +100,7 @@ func (m *Multi) stepInit(t *transfer) bool {
 		m.fail(t, ErrURLMalformat, err)
 		return false
 	} else if ok {
-		t.addrs = addrs
+		t.dial.addrs = addrs
 		t.info.nameLookup = m.since(t)
 		t.state = stConnect
 		return true
@@ -140,7 +141,7 @@ func (t *transfer) parsedURL() (*parsedURL, Code, error) {
 	}
 	c.origin = c.tg.key
 	if c.tg.tls {
-		t.target = c.tg
+		t.target = &c.tg
 		c.tg.key += " " + t.tlsIdentity()
 	}
 	if ip, err := netip.ParseAddr(c.tg.host); err == nil && len(e.Resolve) == 0 {
@@ -221,7 +222,10 @@ func (m *Multi) buildRequest(t *transfer, c *parsedURL) error {
 		m.dropOut(t)
 		return err
 	}
-	t.body = bodyState{r: body, size: size, left: size, chunked: size < 0}
+	t.body = nil
+	if body != nil {
+		t.body = &bodyState{r: body, size: size, left: size, chunked: size < 0}
+	}
 	t.parser.Reset(method)
 	t.info.uploaded = 0
 	t.attempt++
@@ -248,7 +252,7 @@ func bodySize(e *Easy) int64 {
 // and the hosts file. ok is false when the resolver must be asked (it answers localhost at
 // once, with no query).
 func (m *Multi) lookupStatic(t *transfer) (addrs []addrCandidate, ok bool, err error) {
-	tg := &t.target
+	tg := t.target
 	for _, r := range t.e.Resolve {
 		ips, match, err := parseResolve(r, tg.host, tg.port)
 		if err != nil {

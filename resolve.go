@@ -65,18 +65,22 @@ func (m *Multi) startLookup(t *transfer) {
 		m.fail(t, ErrCouldntResolveHost, errNoResolver)
 		return
 	}
-	t.query.inCall = true
+	t.dial.query.inCall = true
 	q := r.Lookup(t.target.host, func(addrs []netip.Addr, err error) { m.lookupDone(t, addrs, err) })
-	t.query.inCall = false
-	if t.state == stResolving {
-		t.query.q = q
+	if d := t.dial; d != nil { // nil when the answer came at once and ended t
+		d.query.inCall = false
+		if t.state == stResolving {
+			d.query.q = q
+		}
 	}
 	m.syncResolverTimer()
 }
 
 // lookupDone receives the resolver's answer for t.
 func (m *Multi) lookupDone(t *transfer, addrs []netip.Addr, err error) {
-	t.query.q = nil
+	if t.dial != nil {
+		t.dial.query.q = nil
+	}
 	if t.done || t.state != stResolving {
 		return
 	}
@@ -85,18 +89,18 @@ func (m *Multi) lookupDone(t *transfer, addrs []netip.Addr, err error) {
 		m.fail(t, ErrCouldntResolveHost, err)
 		return
 	}
-	t.addrs = withPort(addrs, t.target.port)
+	t.dial.addrs = withPort(addrs, t.target.port)
 	t.state = stConnect
-	if !t.query.inCall {
+	if !t.dial.query.inCall {
 		m.runSoon(t) // not from inside the resolver: it is run by this action's timer sweep
 	}
 }
 
 // cancelLookup stops t's lookup in flight.
 func (m *Multi) cancelLookup(t *transfer) {
-	if t.query.q != nil {
-		m.res.Cancel(t.query.q)
-		t.query.q = nil
+	if t.dial != nil && t.dial.query.q != nil {
+		m.res.Cancel(t.dial.query.q)
+		t.dial.query.q = nil
 		m.syncResolverTimer()
 	}
 }

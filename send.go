@@ -36,8 +36,10 @@ func (m *Multi) stepSend(t *transfer) bool {
 	for {
 		if t.outOff == len(t.out) {
 			m.dropOut(t)
-			t.info.uploaded += t.body.pending
-			t.body.pending = 0
+			if b := t.body; b != nil {
+				t.info.uploaded += b.pending
+				b.pending = 0
+			}
 			more, ok := m.fillBody(t)
 			if !ok {
 				return false
@@ -67,7 +69,7 @@ func (m *Multi) stepSend(t *transfer) bool {
 			m.fail(t, ErrSendError, err)
 			return false
 		}
-		if m.overRate(t, t.info.uploaded+t.body.pending, t.e.MaxSendSpeed) {
+		if m.overRate(t, t.info.uploaded+t.bodyPending(), t.e.MaxSendSpeed) {
 			return false
 		}
 	}
@@ -103,8 +105,8 @@ func (m *Multi) dropOut(t *transfer) {
 // fillBody puts the next piece of the request body into t.out. more is false when the
 // whole request was sent; ok is false when t must wait (paused, reader empty) or failed.
 func (m *Multi) fillBody(t *transfer) (more, ok bool) {
-	b := &t.body
-	if b.r == nil || b.eof || (!b.chunked && b.left == 0) {
+	b := t.body
+	if b == nil || b.eof || (!b.chunked && b.left == 0) {
 		return false, true
 	}
 	if t.e.pause&PauseSend != 0 {
@@ -161,6 +163,14 @@ func (m *Multi) fillBody(t *transfer) (more, ok bool) {
 	}
 	t.outOff = 0
 	return len(t.out) > 0 || !b.eof, true
+}
+
+// bodyPending is the number of body bytes in the out buffer.
+func (t *transfer) bodyPending() int64 {
+	if t.body == nil {
+		return 0
+	}
+	return t.body.pending
 }
 
 // readBody calls Body.Read as a callback.

@@ -108,7 +108,7 @@ func (m *Multi) progress(t *transfer, force bool) bool {
 
 // uploadTotal is the request body's size, or -1 when unknown.
 func (t *transfer) uploadTotal() int64 {
-	if t.body.r == nil {
+	if t.body == nil {
 		return 0
 	}
 	if t.body.chunked {
