@@ -89,6 +89,7 @@ func (m *Multi) stepConnect(t *transfer) bool {
 			return true
 		}
 	}
+	m.ownOut(t) // no idle connection: t waits for one
 	if !m.slotFree(t.target.key) {
 		t.state = stPending
 		m.queueForSlot(t)

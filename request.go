@@ -105,6 +105,7 @@ func (m *Multi) stepInit(t *transfer) bool {
 		t.state = stConnect
 		return true
 	}
+	m.ownOut(t) // t waits for the resolver
 	t.state = stResolving
 	m.startLookup(t)
 	return !t.done && t.state != stResolving

@@ -102,6 +102,18 @@ func (m *Multi) dropOut(t *transfer) {
 	t.out, t.outOff, t.outHead = nil, 0, false
 }
 
+// ownOut moves t's unsent request bytes out of the Multi's lent buffer into one of their
+// own size: t is going to wait (for a lookup or a connection) before it sends them, and
+// the Multi's few buffers are for requests sent at once.
+func (m *Multi) ownOut(t *transfer) {
+	if !t.outHead {
+		return
+	}
+	out := append(make([]byte, 0, len(t.out)-t.outOff), t.out[t.outOff:]...)
+	m.dropOut(t)
+	t.out = out
+}
+
 // fillBody puts the next piece of the request body into t.out. more is false when the
 // whole request was sent; ok is false when t must wait (paused, reader empty) or failed.
 func (m *Multi) fillBody(t *transfer) (more, ok bool) {

@@ -37,22 +37,23 @@ func send(fd int, p []byte, flags int) (int, error) {
 
 // sockName is getsockname(2) or getpeername(2) (trap) into a buffer on the stack: the
 // x/sys functions return each address in a fresh allocation.
-func sockName(trap uintptr, fd int) netip.AddrPort {
+// The address is the zero AddrPort for a family other than IPv4 and IPv6.
+func sockName(trap uintptr, fd int) (netip.AddrPort, error) {
 	var rsa unix.RawSockaddrAny
 	n := uint32(unsafe.Sizeof(rsa))
 	_, _, errno := unix.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&n)))
 	if errno != 0 {
-		return netip.AddrPort{}
+		return netip.AddrPort{}, errno
 	}
 	switch rsa.Addr.Family {
 	case unix.AF_INET:
 		sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(&rsa))
-		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), netPort(&sa.Port))
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), netPort(&sa.Port)), nil
 	case unix.AF_INET6:
 		sa := (*unix.RawSockaddrInet6)(unsafe.Pointer(&rsa))
-		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), netPort(&sa.Port))
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), netPort(&sa.Port)), nil
 	}
-	return netip.AddrPort{}
+	return netip.AddrPort{}, nil
 }
 
 // netPort reads a port stored in network byte order.

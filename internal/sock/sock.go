@@ -56,7 +56,7 @@ func Connected(fd int) error {
 	if err := ConnectError(fd); err != nil {
 		return err
 	}
-	if _, err := unix.Getpeername(fd); err != nil {
+	if _, err := sockName(unix.SYS_GETPEERNAME, fd); err != nil {
 		if err == unix.ENOTCONN {
 			return ErrInProgress
 		}
@@ -81,7 +81,9 @@ func ConnectError(fd int) error {
 // Addrs returns the local and remote addresses of a connected socket.
 // The zero AddrPort stands for one that could not be had.
 func Addrs(fd int) (local, remote netip.AddrPort) {
-	return sockName(unix.SYS_GETSOCKNAME, fd), sockName(unix.SYS_GETPEERNAME, fd)
+	local, _ = sockName(unix.SYS_GETSOCKNAME, fd)
+	remote, _ = sockName(unix.SYS_GETPEERNAME, fd)
+	return local, remote
 }
 
 // Alive reports whether an idle connection can still carry a request: the peer has not
