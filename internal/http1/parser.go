@@ -87,20 +87,22 @@ type Parser struct {
 	inTrailer bool
 	err       error // sticky
 
-	buf     []byte // a line that spans calls of Next
-	bufLine bool   // line is buf: empty buf before reading the next line
-	line    []byte
-	body    []byte
+	buf []byte // a line that spans calls of Next
+	out []byte // what Line or Body returns (outLine tells which)
 
-	blockBytes int     // bytes of the current header block or trailer section
-	interim    int     // interim responses skipped
-	rec        *[]byte // the field section being read, from fieldBufs; nil when none
-	lastValue  int     // offset in *rec of the last field's value, for obs-fold
-	fields     Fields  // of the final response
-	trailer    Fields
+	// Counters are int32: each is bounded by a limit far below 2^31.
+	blockBytes int32 // bytes of the current header block or trailer section
+	interim    int32 // interim responses skipped
+	lastValue  int32 // offset in *rec of the last field's value, for obs-fold
+	crlf       uint8 // bytes of the CRLF after chunk data seen so far
+	bufLine    bool  // line is buf: empty buf before reading the next line
+	outLine    bool  // out is a line, not body bytes
+
+	rec     *[]byte // the field section being read, from fieldBufs; nil when none
+	fields  Fields  // of the final response
+	trailer Fields
 
 	remaining int64 // bytes left in a Content-Length body or a chunk
-	crlf      int   // bytes of the CRLF after chunk data seen so far
 	excess    int64 // chunk overhead beyond the allowance
 }
 
@@ -137,7 +139,7 @@ func (p *Parser) Next(in []byte) (n int, ev Event, err error) {
 	if p.err != nil {
 		return 0, EventNeedMore, p.err
 	}
-	p.line, p.body = nil, nil
+	p.out = nil
 	for {
 		m, ev, err := p.step(in[n:])
 		n += m
@@ -179,13 +181,13 @@ func (p *Parser) step(in []byte) (int, Event, error) {
 				p.state = stDoneBody
 			}
 		}
-		p.body = in[:n]
+		p.out, p.outLine = in[:n], false
 		return n, EventBody, nil
 	case stBodyClose:
 		if len(in) == 0 {
 			return 0, EventNeedMore, nil
 		}
-		p.body = in
+		p.out, p.outLine = in, false
 		return len(in), EventBody, nil
 	case stChunkEnd:
 		return p.stepChunkEnd(in)
@@ -235,9 +237,9 @@ func (p *Parser) lineLimit() int {
 	case stChunkSize:
 		return MaxChunkLineBytes
 	case stTrailer:
-		return MaxTrailerBytes - p.blockBytes
+		return MaxTrailerBytes - int(p.blockBytes)
 	}
-	return MaxHeaderBytes - p.blockBytes
+	return MaxHeaderBytes - int(p.blockBytes)
 }
 
 func (p *Parser) tooLarge() error {
@@ -263,8 +265,8 @@ func (p *Parser) handleLine(line []byte) (Event, error) {
 	if bytes.IndexByte(content, '\r') >= 0 {
 		return 0, fmt.Errorf("http1: CR not followed by LF in header line: %w", ErrWeirdReply)
 	}
-	p.blockBytes += len(line)
-	p.line = line
+	p.blockBytes += int32(len(line))
+	p.out, p.outLine = line, true
 	p.inTrailer = p.state == stTrailer
 	switch p.state {
 	case stStatus:
@@ -306,13 +308,13 @@ func (p *Parser) fieldLine(content []byte) error {
 		if len(p.recorded()) == 0 {
 			return fmt.Errorf("http1: whitespace before the first field line: %w", ErrWeirdReply)
 		}
-		buf, err := recordFold(*p.rec, p.lastValue, content)
+		buf, err := recordFold(*p.rec, int(p.lastValue), content)
 		*p.rec = buf
 		return err
 	}
 	rec := p.recording()
 	buf, valueAt, err := recordField(*rec, content)
-	*rec, p.lastValue = buf, valueAt
+	*rec, p.lastValue = buf, int32(valueAt)
 	return err
 }
 
@@ -392,11 +394,21 @@ func (p *Parser) TrailerFields() Fields { return p.trailer }
 
 // Line returns the raw line reported by the last EventHeaderLine, line
 // ending included. It is valid until the next call of Next.
-func (p *Parser) Line() []byte { return p.line }
+func (p *Parser) Line() []byte {
+	if !p.outLine {
+		return nil
+	}
+	return p.out
+}
 
 // Body returns the body bytes reported by the last EventBody, a sub-slice of
 // the input given to Next. It is valid until the next call of Next.
-func (p *Parser) Body() []byte { return p.body }
+func (p *Parser) Body() []byte {
+	if p.outLine {
+		return nil
+	}
+	return p.out
+}
 
 // InTrailer reports whether the last EventHeaderLine was a trailer line, or
 // the empty line that ends a chunked body.
