@@ -29,8 +29,6 @@ type transfer struct {
 
 	url       string      // the URL of this hop (redirects change it)
 	method    string      // the method of this hop
-	origin    string      // scheme, host and port of the first request
-	location  string      // the Location of a redirect being followed
 	redirects int32       // redirects followed
 	attempt   int32       // requests built so far; a second one rewinds the body
 	bodySize  int64       // the body's size at the start; -1: unknown
@@ -43,26 +41,26 @@ type transfer struct {
 
 	pprev, pnext *transfer // Multi.pending links
 
-	out     []byte // request bytes not yet written
-	outOff  int
-	outHead bool       // out is a request head's buffer, lent by the Multi
-	body    *bodyState // nil: no request body
-	parser  http1.Parser
+	out    []byte     // request bytes not yet written
+	outOff int32      // of out, written
+	msgIdx int32      // the message's index in Multi.msgs, while queued
+	body   *bodyState // nil: no request body
+	// The response: the parser also keeps the final response's fields (raw, so thousands of
+	// waiting transfers cost little; Info builds the maps) and its trailer.
+	parser http1.Parser
 
 	held *heldBytes // what a pause left to deliver; nil when nothing is held
 
 	info     stats
-	fields   http1.Fields // the final response's header fields, raw
-	trailer  http1.Fields // its trailer fields, raw
-	msg      *Message     // queued, not yet read
-	msgStore Message      // what msg points to: valid until the Easy is removed
-	msgIdx   int
+	msgStore Message // the message, while queued: valid until the Easy is removed
 
 	state       state
 	done        bool
+	queued      bool // msgStore is in Multi.msgs, not yet read
+	outHead     bool // out is a request head's buffer, lent by the Multi
 	stripCreds  bool // a redirect left the origin: no credentials are sent
 	dropBody    bool // a redirect turned the request into a GET
-	discard     bool // the current response is a followed redirect: its body is dropped
+	discard     bool // the current response is a redirect to follow: its body is dropped
 	retried     bool // a request failed on a reused connection was sent again
 	forceFresh  bool // the next connection must be a new one
 	reused      bool // the connection came from the idle cache

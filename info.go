@@ -11,9 +11,9 @@ import (
 // the addresses and TLS state from the connection's ends.
 type stats struct {
 	ends          *connEnds // of the connection used last; nil before one
-	status        int
+	status        int32
+	numConnects   int32
 	proto         string
-	numConnects   int
 	downloaded    int64
 	uploaded      int64
 	contentLength int64
@@ -31,18 +31,18 @@ type connEnds struct {
 // Status returns the final response's status code, as Info().Status does, without building
 // the rest of Info (its header map above all): 0 until a final response has arrived. It is
 // curl's CURLINFO_RESPONSE_CODE.
-func (e *Easy) Status() int { return e.x.info.status }
+func (e *Easy) Status() int { return int(e.x.info.status) }
 
 // Info returns what is known of the transfer so far; after it finished, all of it.
 func (e *Easy) Info() Info {
 	t := &e.x
 	s := &t.info
 	info := Info{
-		Status:        s.status,
+		Status:        int(s.status),
 		Proto:         s.proto,
 		EffectiveURL:  t.url,
 		RedirectCount: int(t.redirects),
-		NumConnects:   s.numConnects,
+		NumConnects:   int(s.numConnects),
 		Downloaded:    s.downloaded,
 		Uploaded:      s.uploaded,
 		ContentLength: s.contentLength,
@@ -59,10 +59,10 @@ func (e *Easy) Info() Info {
 	// A transfer keeps its fields raw, which costs far less memory while thousands wait;
 	// the header maps are built here.
 	if s.status != 0 {
-		info.Header = t.fields.Header()
-	}
-	if t.trailer.Len() > 0 {
-		info.Trailer = t.trailer.Header()
+		info.Header = t.parser.Fields().Header()
+		if tr := t.parser.TrailerFields(); tr.Len() > 0 {
+			info.Trailer = tr.Header()
+		}
 	}
 	return info
 }

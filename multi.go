@@ -224,10 +224,10 @@ func (m *Multi) detach(e *Easy) {
 		m.stopTransfer(t)
 		m.running--
 	}
-	if t.msg != nil {
+	if t.queued {
 		m.msgs[t.msgIdx] = nil
 		m.nmsgs--
-		t.msg = nil
+		t.queued = false
 	}
 	last := len(m.handles) - 1
 	m.handles[e.idx] = m.handles[last]
@@ -305,7 +305,7 @@ func (m *Multi) InfoRead() (msg *Message, remaining int) {
 		m.msgHead++
 		if msg != nil {
 			m.nmsgs--
-			msg.Easy.x.msg = nil
+			msg.Easy.x.queued = false
 			break
 		}
 	}
@@ -322,7 +322,7 @@ func (m *Multi) queueMessage(t *transfer, err error) {
 	if err != nil {
 		msg.Err = err
 	}
-	t.msg, t.msgIdx = msg, len(m.msgs)
+	t.queued, t.msgIdx = true, int32(len(m.msgs))
 	m.msgs = append(m.msgs, msg)
 	m.nmsgs++
 }

@@ -122,9 +122,8 @@ func (m *Multi) headerLine(t *transfer, line []byte) bool {
 // response records the final response's head.
 func (m *Multi) response(t *transfer) bool {
 	p := &t.parser
-	t.info.status = p.Status
+	t.info.status = int32(p.Status) // three digits
 	t.info.proto = p.Proto
-	t.fields = p.Fields() // the map is built when Info asks
 	t.info.contentLength = p.ContentLength
 	if !m.redirect(t) {
 		return false
@@ -206,9 +205,8 @@ func (m *Multi) deliverHeld(t *transfer) bool {
 // then must not be reused.
 func (m *Multi) complete(t *transfer, clean bool) {
 	p := &t.parser
-	t.trailer = p.TrailerFields()
 	t.conn.reusable = clean && p.KeepAlive() && !t.e.ForbidReuse
-	if t.location != "" {
+	if t.discard {
 		m.follow(t)
 		return
 	}

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/xfer-go/xfer/internal/http1"
 )
 
 // defaultMaxRedirs is libcurl's CURLOPT_MAXREDIRS default.
@@ -51,15 +49,15 @@ func (m *Multi) redirect(t *transfer) bool {
 		m.fail(t, ErrTooManyRedirects, fmt.Errorf("xfer: maximum (%d) redirects followed", max))
 		return false
 	}
-	t.location, t.discard = loc, true
+	t.discard = true // follow reads the Location again from the fields
 	return true
 }
 
 // follow starts the request to the Location of the redirect that just completed. The
 // connection goes back to the cache first, so the next hop may reuse it.
 func (m *Multi) follow(t *transfer) {
-	loc, status := t.location, t.info.status
-	t.location, t.discard = "", false
+	loc, status := t.parser.Fields().Get("Location"), t.info.status
+	t.discard = false
 	c := t.conn
 	t.conn, c.t = nil, nil
 	if c.reusable {
@@ -88,7 +86,7 @@ func (m *Multi) follow(t *transfer) {
 		(status == 301 || status == 302) && t.method == "POST":
 		t.method, t.dropBody = "GET", true
 	}
-	if tg.key != t.origin {
+	if tg.key != t.e.parsed.origin { // the first hop's, which the Easy caches
 		t.stripCreds = true
 	}
 	t.redirects++
@@ -101,7 +99,7 @@ func (m *Multi) follow(t *transfer) {
 // resetHop forgets what belonged to the previous request before a new one is built.
 func (t *transfer) resetHop() {
 	t.info.status, t.info.proto = 0, ""
-	t.fields, t.trailer = http1.Fields{}, http1.Fields{}
+	t.parser.Reset(t.method) // its fields are the previous response's
 	t.info.contentLength = -1
 	t.held = nil
 }

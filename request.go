@@ -78,9 +78,6 @@ func (m *Multi) stepInit(t *transfer) bool {
 		return false
 	}
 	t.target = &c.tg
-	if t.origin == "" {
-		t.origin = c.origin
-	}
 	if err := m.buildRequest(t, c); err != nil {
 		code := ErrURLMalformat
 		if err == errNoReplay {

@@ -34,7 +34,7 @@ func (m *Multi) stepSend(t *transfer) bool {
 		return false
 	}
 	for {
-		if t.outOff == len(t.out) {
+		if int(t.outOff) == len(t.out) {
 			m.dropOut(t)
 			if b := t.body; b != nil {
 				t.info.uploaded += b.pending
@@ -56,7 +56,7 @@ func (m *Multi) stepSend(t *transfer) bool {
 			}
 		}
 		n, err := m.connWrite(t, t.out[t.outOff:])
-		t.outOff += n
+		t.outOff += int32(n)
 		switch {
 		case err == unix.EAGAIN:
 			return false
@@ -109,7 +109,7 @@ func (m *Multi) ownOut(t *transfer) {
 	if !t.outHead {
 		return
 	}
-	out := append(make([]byte, 0, len(t.out)-t.outOff), t.out[t.outOff:]...)
+	out := append(make([]byte, 0, len(t.out)-int(t.outOff)), t.out[t.outOff:]...)
 	m.dropOut(t)
 	t.out = out
 }
