@@ -72,7 +72,7 @@ func plan(s sizes) []workload {
 	ws = append(ws,
 		workload{id: "B", title: fmt.Sprintf("B: %d small GETs, 100 in flight, keep-alive", s.bN),
 			args: []string{"-w", "B", "-n", strconv.Itoa(s.bN), "-conc", "100"}, clients: peers,
-			metrics: []string{"rps", "cpu_s", "cpu_us_per", "sys_share", "allocs_per", "maxrss_kib"}},
+			metrics: []string{"rps", "cpu_s", "cpu_us_per", "sys_share", "allocs_per", "maxrss_kib", "server_us_per"}},
 		workload{id: "C", title: fmt.Sprintf("C: %d idle in-flight transfers", s.cN),
 			args: []string{"-w", "C", "-n", strconv.Itoa(s.cN)}, clients: peers,
 			metrics: []string{"rss_kib_per_xfer", "heap_kib_per_xfer", "base_rss_kib", "rss_kib"}},
@@ -242,6 +242,7 @@ func runOnce(w workload, c client, rep int) (map[string]float64, error) {
 	fmt.Fprintf(cliLog, "$ %s %s\n", c.bin, strings.Join(args, " "))
 	cmd.Stderr = cliLog
 	out, _ := cmd.StdoutPipe()
+	srvCPU0 := procCPU(srv.Process.Pid)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -252,11 +253,18 @@ func runOnce(w workload, c client, rep int) (map[string]float64, error) {
 	if err := cmd.Wait(); err != nil {
 		return nil, fmt.Errorf("%v (see %s.log)", err, logName)
 	}
+	srvCPU := procCPU(srv.Process.Pid) - srvCPU0
 	for l := range strings.SplitSeq(string(body), "\n") {
 		if js, ok := strings.CutPrefix(l, "RESULT "); ok {
 			m := map[string]float64{}
 			if err := json.Unmarshal([]byte(js), &m); err != nil {
 				return nil, err
+			}
+			// The server's CPU while the client ran, per request where the client
+			// counts requests: on a machine the two share, it bounds requests/s.
+			if m["cpu_us_per"] > 0 && srvCPU >= 0 {
+				requests := m["cpu_s"] * 1e6 / m["cpu_us_per"]
+				m["server_us_per"] = srvCPU.Seconds() * 1e6 / requests
 			}
 			return m, nil
 		}
@@ -286,6 +294,7 @@ var metricNames = map[string]string{
 	"hs_per_s":          "handshakes/s",
 	"sys_share":         "kernel share of CPU",
 	"allocs_per":        "Go allocs/request",
+	"server_us_per":     "server CPU µs/request",
 }
 
 func table(b *strings.Builder, r results, w workload) {
@@ -371,6 +380,25 @@ func targets(b *strings.Builder, r results, s sizes) {
 	xh2, fh2 := r.med("Eidle", "xfer", "tls_heap_kib"), r.med("Eidle", "crypto/tls-floor", "tls_heap_kib")
 	row("E: idle TLS conn ≤ crypto/tls floor + 2 KiB (Go heap)", fmt.Sprintf("%s vs %s KiB", num(xh2), num(fh2)), xh2 <= fh2+2, !math.IsNaN(xh2*fh2))
 	b.WriteString("\n")
+}
+
+// procCPU returns the user and system CPU time process pid has used, from
+// /proc/pid/stat (in clock ticks of 10 ms); -1 when it cannot be read.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// Fields after the command name (which is in parentheses and may hold spaces):
+	// state is the 3rd field, utime and stime the 14th and 15th.
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * 10 * time.Millisecond
 }
 
 // machine describes where the run happened.
