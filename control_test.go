@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -623,5 +624,38 @@ func TestKeepAliveRequestAllocations(t *testing.T) {
 	}
 	if n != 13*(20+requests) || e.Info().NumConnects != 0 {
 		t.Errorf("%d body bytes, last request opened %d connections", n, e.Info().NumConnects)
+	}
+}
+
+// TestForbidReuse: a transfer with ForbidReuse tells the server it will close
+// ("Connection: close"), and its connection is not kept: the next transfer connects anew,
+// while a transfer without it leaves its connection for the next one.
+func TestForbidReuse(t *testing.T) {
+	checkLeaks(t)
+	var mu sync.Mutex
+	var closes []bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		closes = append(closes, r.Close)
+		mu.Unlock()
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(srv.Close)
+	l := newEpollLoop(t, MultiOptions{})
+	var connects []int
+	for i, forbid := range []bool{true, false, false} {
+		e := NewEasy(srv.URL)
+		e.ForbidReuse = forbid
+		l.m.Add(e)
+		l.run(i+1, 5*time.Second)
+		if err := l.done[e]; err != nil {
+			t.Fatal(err)
+		}
+		connects = append(connects, e.Info().NumConnects)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(closes, []bool{true, false, false}) || !slices.Equal(connects, []int{1, 1, 0}) {
+		t.Fatalf("Connection: close seen %v, connections opened %v", closes, connects)
 	}
 }

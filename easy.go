@@ -50,8 +50,8 @@ type Easy struct {
 	Resolve      []string    // "host:port:addr[,addr...]" entries, as curl's --resolve
 	LocalAddr    string      // numeric IP to bind before connecting
 	TLSConfig    *tls.Config // nil: system roots, verification on
-	ForbidReuse  bool
-	FreshConnect bool
+	ForbidReuse  bool        // close the connection after this transfer; the request says "Connection: close"
+	FreshConnect bool        // use a new connection, not one from the cache
 
 	Private any // for the application; never touched by the library
 

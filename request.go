@@ -212,6 +212,7 @@ func (m *Multi) buildRequest(t *transfer, c *parsedURL) error {
 		Host:          c.hostHdr,
 		Header:        hdr,
 		ContentLength: size,
+		Close:         e.ForbidReuse, // the server may free the connection at once
 	}
 	m.dropOut(t)
 	out, err := http1.AppendRequestHead(m.takeHeadBuf(), &req)

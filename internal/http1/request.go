@@ -28,6 +28,10 @@ type Request struct {
 	// -1 unknown, sent chunked. With 0, POST, PUT and PATCH requests carry
 	// "Content-Length: 0", as curl and net/http send.
 	ContentLength int64
+
+	// Close asks the server to close the connection after its reply
+	// ("Connection: close"), unless Header has a Connection entry.
+	Close bool
 }
 
 // Default fields added by AppendRequestHead unless the caller set them.
@@ -39,9 +43,10 @@ const (
 // AppendRequestHead appends the request line and header section of r,
 // ending with the empty line, to dst. The Host field comes first, then the
 // fields of r.Header in sorted key order (values of one key in their order),
-// then the framing field. "User-Agent: xfer/1" and "Accept: */*" are added
-// unless r.Header sets them; a User-Agent or Accept entry whose only value is
-// empty means the field is not sent.
+// then "Connection: close" when r.Close asks for it, then the framing field.
+// "User-Agent: xfer/1" and "Accept: */*" are added unless r.Header sets them;
+// a User-Agent or Accept entry whose only value is empty means the field is
+// not sent.
 //
 // It returns ErrInvalidRequest, wrapped with detail, and dst unchanged, for a
 // method or field name that is not a token, a target that is empty or holds
@@ -61,13 +66,14 @@ func AppendRequestHead(dst []byte, r *Request) ([]byte, error) {
 
 	var keyBuf [16]string
 	keys := keyBuf[:0]
-	hasUA, hasAccept := false, false
+	hasUA, hasAccept, hasConn := false, false, false
 	for k := range r.Header {
 		if !skipField(k) {
 			keys = append(keys, k)
 		}
 		hasUA = hasUA || equalFold(k, "User-Agent")
 		hasAccept = hasAccept || equalFold(k, "Accept")
+		hasConn = hasConn || equalFold(k, "Connection")
 	}
 	if !hasUA {
 		keys = append(keys, "User-Agent")
@@ -98,6 +104,9 @@ func AppendRequestHead(dst []byte, r *Request) ([]byte, error) {
 		for _, v := range vs {
 			dst = appendField(dst, k, v)
 		}
+	}
+	if r.Close && !hasConn {
+		dst = append(dst, "Connection: close\r\n"...)
 	}
 	switch {
 	case r.ContentLength > 0 || r.ContentLength == 0 && methodHasBody(r.Method):

@@ -37,6 +37,10 @@ func TestAppendRequestHead(t *testing.T) {
 			"PATCH / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n"},
 		{"empty DELETE", Request{Method: "DELETE", Target: "/", Host: "h", Header: http.Header{"User-Agent": {""}, "Accept": {""}}},
 			"DELETE / HTTP/1.1\r\nHost: h\r\n\r\n"},
+		{"close", Request{Method: "POST", Target: "/", Host: "h", ContentLength: 2, Close: true, Header: http.Header{"User-Agent": {""}, "Accept": {""}}},
+			"POST / HTTP/1.1\r\nHost: h\r\nConnection: close\r\nContent-Length: 2\r\n\r\n"},
+		{"close, Connection set", Request{Method: "GET", Target: "/", Host: "h", Close: true, Header: http.Header{"Connection": {"keep-alive"}, "User-Agent": {""}, "Accept": {""}}},
+			"GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\n\r\n"},
 		{"odd method and obs-text value", Request{Method: "M-SEARCH", Target: "*", Host: "h", Header: http.Header{"X": {"a\tb\xff"}}},
 			"M-SEARCH * HTTP/1.1\r\nHost: h\r\nAccept: */*\r\nUser-Agent: xfer/1\r\nX: a\tb\xff\r\n\r\n"},
 	}

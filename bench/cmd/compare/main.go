@@ -81,7 +81,7 @@ func plan(s sizes) []workload {
 			metrics: []string{"cpu_ms_per_mib", "sys_share", "mib_s", "maxrss_kib"}},
 		workload{id: "Ehs", title: fmt.Sprintf("E: %d HTTPS GETs, each a new connection (full handshake), 100 in flight", s.eN),
 			args: []string{"-w", "Ehs", "-n", strconv.Itoa(s.eN), "-conc", "100"}, clients: peers,
-			metrics: []string{"rps", "cpu_us_per", "sys_share", "allocs_per", "maxrss_kib"}},
+			metrics: []string{"rps", "cpu_us_per", "sys_share", "allocs_per", "maxrss_kib", "server_us_per"}},
 		workload{id: "Eidle", title: fmt.Sprintf("E: %d idle keep-alive TLS connections", s.eN),
 			args: []string{"-w", "Eidle", "-n", strconv.Itoa(s.eN)}, clients: append(slices.Clone(peers), tlsFloorC),
 			metrics: []string{"tls_idle_kib", "tls_heap_kib", "conns", "hs_per_s"}},
