@@ -120,7 +120,8 @@ func (m *Multi) startAttempt(t *transfer) bool {
 		c := m.newConn(t, fd)
 		c.ends = &connEnds{remote: addr}
 		t.dial.attempts = append(t.dial.attempts, c)
-		if err == nil {
+		if err == nil { // connected at once
+			c.ends.local, c.ends.remote = sock.Addrs(c.fd)
 			m.won(t, c)
 			return true
 		}
@@ -153,9 +154,10 @@ func (m *Multi) stepConnecting(t *transfer) bool {
 	failed := false
 	for i := 0; i < len(t.dial.attempts); i++ {
 		c := t.dial.attempts[i]
-		switch err := sock.Connected(c.fd); err {
+		switch remote, err := sock.Connected(c.fd); err {
 		case sock.ErrInProgress:
 		case nil:
+			c.ends.local, c.ends.remote = sock.LocalAddr(c.fd), remote
 			m.won(t, c)
 			return true
 		default:
@@ -179,7 +181,8 @@ func (m *Multi) stepConnecting(t *transfer) bool {
 	return false
 }
 
-// won makes c t's connection and closes the other attempts (PollRemove first).
+// won makes c t's connection and closes the other attempts (PollRemove first). c.ends
+// holds both ends' addresses by then.
 func (m *Multi) won(t *transfer, c *conn) {
 	for _, o := range t.dial.attempts {
 		if o != c {
@@ -190,7 +193,6 @@ func (m *Multi) won(t *transfer, c *conn) {
 	clear(t.dial.attempts)
 	t.dial.attempts = t.dial.attempts[:0]
 	m.clearExpire(t, expEyeballs)
-	c.ends.local, c.ends.remote = sock.Addrs(c.fd)
 	t.conn = c
 	t.info.numConnects++
 	m.connected(t)

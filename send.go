@@ -31,6 +31,9 @@ func (m *Multi) stepSend(t *transfer) bool {
 		t.info.preTransfer = m.since(t)
 	}
 	if t.throttled {
+		if t.conn.tls != nil {
+			m.flushTLS(t) // what TLS holds (the handshake's last flight) need not wait
+		}
 		return false
 	}
 	for {
@@ -50,9 +53,8 @@ func (m *Multi) stepSend(t *transfer) bool {
 				}
 				t.state = stRecv
 				// The reply cannot have come yet: wait for the socket to say so rather
-				// than spend a read on EAGAIN. TLS may hold records read ahead, so it
-				// reads at once.
-				return t.conn.tls != nil
+				// than spend a read on EAGAIN, unless TLS holds records read ahead.
+				return t.conn.tls != nil && t.conn.tls.Buffered()
 			}
 		}
 		n, err := m.connWrite(t, t.out[t.outOff:])

@@ -55,9 +55,13 @@ func (m *Multi) sessionCache(identity string) tls.ClientSessionCache {
 func (m *Multi) stepTLS(t *transfer) bool {
 	c := t.conn
 	buf := m.readBuf(t.bufSize())
+	awaiting := false // a flight was just sent and nothing read since: the answer is not here yet
 	for {
-		if !m.flushTLS(t) {
-			return false
+		if len(c.tls.Outbound()) > 0 {
+			if !m.flushTLS(t) {
+				return false
+			}
+			awaiting = true
 		}
 		done, err := c.tls.Handshake()
 		if err != nil {
@@ -69,9 +73,8 @@ func (m *Multi) stepTLS(t *transfer) bool {
 			return false
 		}
 		if done {
-			if !m.flushTLS(t) {
-				return false
-			}
+			// The client's last flight stays in Outbound: the request joins it there and
+			// one write sends both (stepSend flushes it in any case).
 			t.info.appConnect = m.since(t)
 			st := c.tls.ConnectionState()
 			c.ends.tls = &st
@@ -82,10 +85,14 @@ func (m *Multi) stepTLS(t *transfer) bool {
 		if len(c.tls.Outbound()) > 0 {
 			continue
 		}
+		if awaiting && !c.tls.Buffered() {
+			return false // wait for the socket rather than spend a read on EAGAIN
+		}
 		n, err := sock.Read(c.fd, buf)
 		switch {
 		case n > 0:
 			c.tls.Feed(buf[:n])
+			awaiting = false
 		case err == unix.EAGAIN:
 			return false
 		case err != nil:
@@ -128,7 +135,9 @@ func (m *Multi) connWrite(t *transfer, p []byte) (int, error) {
 	if c.tls == nil {
 		return sock.Write(c.fd, p)
 	}
-	if !m.flushTLS(t) {
+	// What TLS holds already is sent first when it is much; a little (the handshake's
+	// last flight) goes out in one write with p.
+	if len(c.tls.Outbound()) >= sendChunk && !m.flushTLS(t) {
 		if t.done {
 			return 0, errTransferEnded
 		}

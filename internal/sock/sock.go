@@ -51,18 +51,19 @@ func Dial(addr netip.AddrPort, local netip.Addr) (int, error) {
 }
 
 // Connected reports the outcome of a connect started by Dial: nil once the connection is
-// established, ErrInProgress while it is still being made, or the reason it failed.
-func Connected(fd int) error {
+// established, with the peer's address, ErrInProgress while it is still being made, or
+// the reason it failed.
+func Connected(fd int) (remote netip.AddrPort, err error) {
 	if err := ConnectError(fd); err != nil {
-		return err
+		return remote, err
 	}
-	if _, err := sockName(unix.SYS_GETPEERNAME, fd); err != nil {
+	if remote, err = sockName(unix.SYS_GETPEERNAME, fd); err != nil {
 		if err == unix.ENOTCONN {
-			return ErrInProgress
+			return remote, ErrInProgress
 		}
-		return err
+		return remote, err
 	}
-	return nil
+	return remote, nil
 }
 
 // ConnectError returns the error a non-blocking connect ended with (SO_ERROR), or nil when
@@ -76,6 +77,12 @@ func ConnectError(fd int) error {
 		return unix.Errno(soerr)
 	}
 	return nil
+}
+
+// LocalAddr returns the local address of a socket; the zero AddrPort when it cannot be had.
+func LocalAddr(fd int) netip.AddrPort {
+	local, _ := sockName(unix.SYS_GETSOCKNAME, fd)
+	return local
 }
 
 // Addrs returns the local and remote addresses of a connected socket.
