@@ -41,7 +41,7 @@ func (m *Multi) redirect(t *transfer) bool {
 	if !t.e.FollowLocation || !isRedirect(p.Status) {
 		return true
 	}
-	loc := p.Fields().Get("Location")
+	loc := p.Get("Location")
 	if loc == "" {
 		return true
 	}
@@ -56,7 +56,7 @@ func (m *Multi) redirect(t *transfer) bool {
 // follow starts the request to the Location of the redirect that just completed. The
 // connection goes back to the cache first, so the next hop may reuse it.
 func (m *Multi) follow(t *transfer) {
-	loc, status := t.parser.Fields().Get("Location"), t.info.status
+	loc, status := t.parser.Get("Location"), t.info.status
 	t.discard = false
 	c := t.conn
 	t.conn, c.t = nil, nil

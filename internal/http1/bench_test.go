@@ -142,8 +142,17 @@ func TestResponseAllocs(t *testing.T) {
 		if p.rec != nil || p.buf != nil {
 			t.Errorf("%s: the Parser keeps a buffer", r.name)
 		}
-		if n := testing.AllocsPerRun(100, parse); n != 1 {
-			t.Errorf("%s: %v allocations per response, want 1", r.name, n)
+		if cap(p.hdr) > len(r.raw)+16 {
+			t.Errorf("%s: the Parser keeps %d B for %d B of fields", r.name, cap(p.hdr), len(r.raw))
+		}
+		if n := testing.AllocsPerRun(100, parse); n != 0 {
+			t.Errorf("%s: %v allocations per response, want 0", r.name, n)
+		}
+		if n := testing.AllocsPerRun(100, func() { fieldsSink = p.Fields() }); n != 1 {
+			t.Errorf("%s: %v allocations per Fields, want 1 (the copy)", r.name, n)
+		}
+		if n := testing.AllocsPerRun(100, func() { p.Get("Content-Length") }); n != 0 { // "5" is not allocated
+			t.Errorf("%s: %v allocations per Parser.Get", r.name, n)
 		}
 		if n := testing.AllocsPerRun(100, func() { f.Get("content-length") }); n != 0 {
 			t.Errorf("%s: %v allocations per Get", r.name, n)
@@ -178,6 +187,9 @@ func TestResponseAllocs(t *testing.T) {
 		}
 	}
 }
+
+// fieldsSink keeps a result alive, so that the compiler cannot drop its allocation.
+var fieldsSink Fields
 
 // readResponse feeds a whole response to p.
 func readResponse(tb testing.TB, p *Parser, in []byte) {

@@ -195,6 +195,6 @@ func (p *Parser) frame(buf []byte) error {
 	if p.Chunked && hasCL || clCount > 1 {
 		buf = rewriteContentLength(buf, cl, !p.Chunked)
 	}
-	p.fields = Fields{raw: string(buf)}
+	p.hdr = append(p.hdr[:0], buf...) // reuses the last response's capacity
 	return nil
 }

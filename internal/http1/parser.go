@@ -99,7 +99,7 @@ type Parser struct {
 	outLine    bool  // out is a line, not body bytes
 
 	rec     *[]byte // the field section being read, from fieldBufs; nil when none
-	fields  Fields  // of the final response
+	hdr     []byte  // the final response's fields, in the encoding of Fields
 	trailer Fields
 
 	remaining int64 // bytes left in a Content-Length body or a chunk
@@ -109,13 +109,17 @@ type Parser struct {
 // Reset prepares p for the response to a request with the given method.
 // Responses to HEAD have no body, nor do 2xx responses to CONNECT: the bytes
 // after such a response's header belong to the tunnel, and KeepAlive then
-// only says that the server did not ask to close. Reset keeps p's line
-// buffer, so a reused Parser does not allocate for it. What [Parser.Fields]
-// and [Parser.TrailerFields] returned stays valid.
+// only says that the server did not ask to close. Reset keeps the memory of
+// p's line buffer and of its header fields, so a reused Parser does not
+// allocate for them. What [Parser.Fields] and [Parser.TrailerFields] returned
+// stays valid.
 func (p *Parser) Reset(method string) {
-	buf := p.buf[:0]
+	buf, hdr := p.buf[:0], p.hdr[:0]
 	if cap(buf) > 4<<10 {
 		buf = nil // do not keep a large buffer on an idle connection
+	}
+	if cap(hdr) > 4<<10 {
+		hdr = nil
 	}
 	p.release()
 	*p = Parser{
@@ -123,6 +127,7 @@ func (p *Parser) Reset(method string) {
 		head:          method == "HEAD",
 		connect:       method == "CONNECT",
 		buf:           buf,
+		hdr:           hdr,
 	}
 }
 
@@ -383,9 +388,24 @@ func (p *Parser) EOF() (Event, error) {
 // Fields returns the header fields of the final response, set at
 // EventResponse; the zero Fields before. When the body is read as chunked,
 // Content-Length fields are left out, and repeated equal Content-Length
-// values are given as one, as net/http does. The result stays valid after
-// Reset: a new Fields is made for each response.
-func (p *Parser) Fields() Fields { return p.fields }
+// values are given as one, as net/http does. The result is a copy, made by
+// this call (the Parser keeps the fields in memory it reuses), so it stays
+// valid after Reset; [Parser.Get] reads one field without the copy.
+func (p *Parser) Fields() Fields { return Fields{raw: string(p.hdr)} }
+
+// Get returns the first value of the final response's field named name,
+// compared without regard to case, or "" if there is none (or before
+// EventResponse). Only the value returned is allocated.
+func (p *Parser) Get(name string) string {
+	for rest := p.hdr; len(rest) > 0; {
+		var n, v []byte
+		n, v, rest = cutField(rest)
+		if equalFold(n, name) {
+			return string(v)
+		}
+	}
+	return ""
+}
 
 // TrailerFields returns the trailer fields after a chunked body, complete at
 // EventDone; the zero Fields when there were none. Like [Parser.Fields] it
