@@ -86,7 +86,7 @@ func (m *Multi) follow(t *transfer) {
 		(status == 301 || status == 302) && t.method == "POST":
 		t.method, t.dropBody = "GET", true
 	}
-	if tg.key != t.e.parsed.origin { // the first hop's, which the Easy caches
+	if tg.key != t.e.parsed.tg.origin() { // the first hop's, which the Easy caches
 		t.stripCreds = true
 	}
 	t.redirects++

@@ -22,10 +22,18 @@ const defaultConnectTimeout = 300 * time.Second
 
 // target is what a URL names: where to connect and how to ask.
 type target struct {
-	tls  bool   // https
 	host string // host name or address, without brackets
+	key  string // the connection cache key: scheme, host and port (the origin), then for https a space and the TLS identity
 	port uint16
-	key  string // the connection cache key: scheme, host and port
+	tls  bool // https
+}
+
+// origin is the scheme, host and port: the key without the TLS identity.
+func (tg *target) origin() string {
+	if i := strings.IndexByte(tg.key, ' '); i >= 0 {
+		return tg.key[:i]
+	}
+	return tg.key
 }
 
 // startTransfer resets e's transfer state and arms its first expiries: run now, the total
@@ -87,8 +95,8 @@ func (m *Multi) stepInit(t *transfer) bool {
 		return false
 	}
 	m.startDial(t)
-	if c.literal != nil {
-		t.dial.addrs = c.literal
+	if c.isLiteral {
+		t.dial.addrs = c.literal[:]
 		t.info.nameLookup = m.since(t)
 		t.state = stConnect
 		return true
@@ -113,12 +121,12 @@ func (m *Multi) stepInit(t *transfer) bool {
 type parsedURL struct {
 	url       string
 	tlsConfig *tls.Config
-	user      *url.Userinfo   // credentials in the URL
-	hostHdr   string          // the Host header: host[:port] as the URL gives it
-	reqTarget string          // the request-target sent
-	tg        target          // with the TLS identity in its key
-	origin    string          // scheme, host and port
-	literal   []addrCandidate // the address of an IP-literal host (no Resolve entries); else nil
+	user      *url.Userinfo    // credentials in the URL
+	hostHdr   string           // the Host header: host[:port] as the URL gives it
+	reqTarget string           // the request-target sent
+	tg        target           // with the TLS identity in its key
+	literal   [1]addrCandidate // the address of an IP-literal host, when isLiteral
+	isLiteral bool             // the host is an IP literal and there are no Resolve entries
 }
 
 // parsedURL returns t's URL parsed, from the Easy's cache when it is still valid. The
@@ -126,7 +134,7 @@ type parsedURL struct {
 func (t *transfer) parsedURL() (*parsedURL, Code, error) {
 	e := t.e
 	if c := e.parsed; c != nil && t.redirects == 0 && c.url == t.url && c.tlsConfig == e.TLSConfig &&
-		(c.literal == nil || len(e.Resolve) == 0) {
+		(!c.isLiteral || len(e.Resolve) == 0) {
 		return c, 0, nil
 	}
 	u, err := url.Parse(t.url)
@@ -137,13 +145,12 @@ func (t *transfer) parsedURL() (*parsedURL, Code, error) {
 	if code, err := c.tg.set(u); err != nil {
 		return nil, code, err
 	}
-	c.origin = c.tg.key
 	if c.tg.tls {
 		t.target = &c.tg
 		c.tg.key += " " + t.tlsIdentity()
 	}
 	if ip, err := netip.ParseAddr(c.tg.host); err == nil && len(e.Resolve) == 0 {
-		c.literal = withPort([]netip.Addr{ip}, c.tg.port)
+		c.literal[0], c.isLiteral = netip.AddrPortFrom(ip, c.tg.port), true
 	}
 	if t.redirects == 0 {
 		e.parsed = c
