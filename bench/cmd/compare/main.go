@@ -47,6 +47,7 @@ type workload struct {
 	clients []client
 	metrics []string // columns, in order
 	pin     bool     // server on the last CPU, client on CPU 0 (a quieter per-call timing)
+	repsX   int      // runs per client are this many times -reps (0: once): for short runs
 }
 
 type sizes struct {
@@ -71,16 +72,16 @@ func plan(s sizes) []workload {
 	peers := []client{xferC, curlC, nethttpC, fasthttpC}
 	ws = append(ws,
 		workload{id: "B", title: fmt.Sprintf("B: %d small GETs, 100 in flight, keep-alive", s.bN),
-			args: []string{"-w", "B", "-n", strconv.Itoa(s.bN), "-conc", "100"}, clients: peers,
+			args: []string{"-w", "B", "-n", strconv.Itoa(s.bN), "-conc", "100"}, clients: peers, repsX: 3,
 			metrics: []string{"rps", "cpu_s", "cpu_us_per", "sys_share", "allocs_per", "maxrss_kib", "server_us_per"}},
 		workload{id: "C", title: fmt.Sprintf("C: %d idle in-flight transfers", s.cN),
 			args: []string{"-w", "C", "-n", strconv.Itoa(s.cN)}, clients: peers,
 			metrics: []string{"rss_kib_per_xfer", "heap_kib_per_xfer", "base_rss_kib", "rss_kib"}},
 		workload{id: "D", title: fmt.Sprintf("D: one transfer of %d MiB, default buffer", s.dSize>>20),
-			args: []string{"-w", "D", "-size", strconv.FormatInt(s.dSize, 10)}, clients: peers,
+			args: []string{"-w", "D", "-size", strconv.FormatInt(s.dSize, 10)}, clients: peers, repsX: 3,
 			metrics: []string{"cpu_ms_per_mib", "sys_share", "mib_s", "maxrss_kib"}},
 		workload{id: "Ehs", title: fmt.Sprintf("E: %d HTTPS GETs, each a new connection (full handshake), 100 in flight", s.eN),
-			args: []string{"-w", "Ehs", "-n", strconv.Itoa(s.eN), "-conc", "100"}, clients: peers,
+			args: []string{"-w", "Ehs", "-n", strconv.Itoa(s.eN), "-conc", "100"}, clients: peers, repsX: 3,
 			metrics: []string{"rps", "cpu_us_per", "sys_share", "allocs_per", "maxrss_kib", "server_us_per"}},
 		workload{id: "Eidle", title: fmt.Sprintf("E: %d idle keep-alive TLS connections", s.eN),
 			args: []string{"-w", "Eidle", "-n", strconv.Itoa(s.eN)}, clients: append(slices.Clone(peers), tlsFloorC),
@@ -150,7 +151,7 @@ func main() {
 		if !selected(w.id) {
 			continue
 		}
-		for rep := 0; rep < *reps; rep++ {
+		for rep := 0; rep < *reps*max(w.repsX, 1); rep++ {
 			// Alternate: each repetition starts with the next client.
 			for i := range w.clients {
 				c := w.clients[(i+rep)%len(w.clients)]
@@ -169,7 +170,7 @@ func main() {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", machine())
-	fmt.Fprintf(&b, "Medians of %d run(s) per client%s; workload A pinned (client CPU 0, server CPU %d): %v; wall time of the whole run %s.\n\n",
+	fmt.Fprintf(&b, "Medians of %d run(s) per client (B, D and E's handshakes, whose runs are short: three times as many)%s; workload A pinned (client CPU 0, server CPU %d): %v; wall time of the whole run %s.\n\n",
 		*reps, map[bool]string{true: " (-quick sizes)", false: ""}[*quick], runtime.NumCPU()-1, *pinA, time.Since(started).Round(time.Second))
 	for _, w := range ws {
 		if selected(w.id) {
