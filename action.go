@@ -22,10 +22,11 @@ const (
 // transfer is the engine's state for one Easy while it is added. It lives inside the Easy,
 // so adding a transfer allocates little.
 type transfer struct {
-	e     *Easy
-	node  timerNode
-	exp   [numExpire]int64
-	start int64 // engine clock at Add
+	e        *Easy
+	node     timerNode
+	exp      [numExpire]int64
+	start    int64 // engine clock at Add
+	hopStart int64 // engine clock at the start of this hop (Add, a redirect, a retry)
 
 	url       string      // the URL of this hop (redirects change it)
 	method    string      // the method of this hop

@@ -90,6 +90,7 @@ func (m *Multi) stepConnect(t *transfer) bool {
 		}
 	}
 	m.ownOut(t) // no idle connection: t waits for one
+	m.armConnect(t)
 	if !m.slotFree(t.target.key) {
 		t.state = stPending
 		m.queueForSlot(t)

@@ -92,7 +92,7 @@ func (m *Multi) follow(t *transfer) {
 	t.redirects++
 	t.url = next.String()
 	t.resetHop()
-	m.expireIn(t, expConnect, t.connectTimeout())
+	t.hopStart = m.now() // the connect timeout counts from here
 	t.state = stInit
 }
 
@@ -126,6 +126,7 @@ func (m *Multi) retry(t *transfer) {
 	m.closeConn(c)
 	t.retried, t.forceFresh = true, true
 	t.resetHop()
+	t.hopStart = m.now() // the new connection has its own connect timeout
 	t.state = stInit
 }
 

@@ -36,8 +36,8 @@ func (tg *target) origin() string {
 	return tg.key
 }
 
-// startTransfer resets e's transfer state and arms its first expiries: run now, the total
-// timeout and the connect timeout, all measured from here.
+// startTransfer resets e's transfer state and arms its first expiries: run now and the
+// total timeout, measured from here, as the connect timeout will be (armConnect).
 func (m *Multi) startTransfer(e *Easy) {
 	t := &e.x
 	*t = transfer{e: e, parser: t.parser}
@@ -62,7 +62,16 @@ func (m *Multi) startTransfer(e *Easy) {
 	if e.Timeout > 0 {
 		m.expire(t, expTotal, later(t.start, e.Timeout))
 	}
-	m.expire(t, expConnect, later(t.start, t.connectTimeout()))
+	t.hopStart = t.start
+}
+
+// armConnect starts the connect timeout, counted from the start of the hop, when t must
+// wait for a connection: for the resolver, a free slot, a connect or a handshake. A
+// transfer that takes an idle connection at once never queues it.
+func (m *Multi) armConnect(t *transfer) {
+	if t.exp[expConnect] == 0 {
+		m.expire(t, expConnect, later(t.hopStart, t.connectTimeout()))
+	}
 }
 
 func (t *transfer) connectTimeout() time.Duration {
@@ -111,6 +120,7 @@ func (m *Multi) stepInit(t *transfer) bool {
 		return true
 	}
 	m.ownOut(t) // t waits for the resolver
+	m.armConnect(t)
 	t.state = stResolving
 	m.startLookup(t)
 	return !t.done && t.state != stResolving

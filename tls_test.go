@@ -17,6 +17,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -270,5 +272,44 @@ func TestHTTPSClientCertificatesDoNotShare(t *testing.T) {
 	c, who := get(cfgOne)
 	if who != "one" || c.Info().NumConnects != 0 {
 		t.Fatalf("same certificate again: %q, %d connects", who, c.Info().NumConnects)
+	}
+}
+
+// TestRetryHasItsOwnConnectTimeout: the server drops the kept-alive connection when the
+// second request arrives, so the request is sent again on a new connection; that one is
+// accepted but never answers the handshake. The new connection's ConnectTimeout ends it.
+func TestRetryHasItsOwnConnectTimeout(t *testing.T) {
+	checkLeaks(t)
+	cert := selfSigned(t, "xfer test", time.Now().Add(24*time.Hour), nil)
+	var accepts atomic.Int32
+	url := rawServer(t, func(c net.Conn) {
+		if accepts.Add(1) > 1 {
+			io.Copy(io.Discard, c) // silent until the client gives up
+			return
+		}
+		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}})
+		readRequest(tc)
+		tc.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+		readRequest(tc) // the second request: hang up instead of answering
+	})
+	url = "https" + strings.TrimPrefix(url, "http")
+	pool := x509.NewCertPool()
+	pool.AddCert(cert.Leaf)
+	l := newEpollLoop(t, MultiOptions{})
+	var easies []*Easy
+	for i := range 2 {
+		e := NewEasy(url + "/")
+		e.TLSConfig = &tls.Config{RootCAs: pool}
+		e.ConnectTimeout = 300 * time.Millisecond
+		easies = append(easies, e)
+		l.m.Add(e)
+		l.run(i+1, 5*time.Second)
+	}
+	if err := l.done[easies[0]]; err != nil {
+		t.Fatal(err)
+	}
+	err := l.done[easies[1]]
+	if !errors.Is(err, ErrOperationTimedOut) || accepts.Load() != 2 || easies[1].Info().NumConnects != 1 {
+		t.Fatalf("second transfer: %v after %d connections (server accepted %d)", err, easies[1].Info().NumConnects, accepts.Load())
 	}
 }
