@@ -69,6 +69,7 @@ func (m *Multi) endDial(t *transfer) {
 		return
 	}
 	t.dial = nil
+	clear(d.attempts[:cap(d.attempts)]) // no closed conn stays reachable from the spare
 	*d = dialState{attempts: d.attempts[:0]}
 	if len(m.dials) < maxSpareDials {
 		m.dials = append(m.dials, d)
