@@ -22,15 +22,20 @@ type Fields struct {
 
 // Get returns the first value of the field named name, compared without
 // regard to case, or "" if there is none. It does not allocate.
-func (f Fields) Get(name string) string {
-	for rest := f.raw; rest != ""; {
-		var n, v string
+func (f Fields) Get(name string) string { return getField(f.raw, name) }
+
+// getField returns the first value of the field named name in raw, a field
+// section in the encoding of Fields, compared without regard to case; empty
+// if there is none.
+func getField[T ~string | ~[]byte](raw T, name string) T {
+	for rest := raw; len(rest) > 0; {
+		var n, v T
 		n, v, rest = cutField(rest)
 		if equalFold(n, name) {
 			return v
 		}
 	}
-	return ""
+	return raw[:0]
 }
 
 // Header returns the fields as a new [http.Header], as net/http would give

@@ -396,16 +396,7 @@ func (p *Parser) Fields() Fields { return Fields{raw: string(p.hdr)} }
 // Get returns the first value of the final response's field named name,
 // compared without regard to case, or "" if there is none (or before
 // EventResponse). Only the value returned is allocated.
-func (p *Parser) Get(name string) string {
-	for rest := p.hdr; len(rest) > 0; {
-		var n, v []byte
-		n, v, rest = cutField(rest)
-		if equalFold(n, name) {
-			return string(v)
-		}
-	}
-	return ""
-}
+func (p *Parser) Get(name string) string { return string(getField(p.hdr, name)) }
 
 // TrailerFields returns the trailer fields after a chunked body, complete at
 // EventDone; the zero Fields when there were none. Like [Parser.Fields] it
