@@ -90,8 +90,7 @@ func (m *Multi) stepConnect(t *transfer) bool {
 			return true
 		}
 	}
-	m.ownOut(t) // no idle connection: t waits for one
-	m.armConnect(t)
+	m.waitForConn(t) // no idle connection
 	if !m.slotFree(t.target.key) {
 		t.state = stPending
 		m.queueForSlot(t)

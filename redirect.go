@@ -91,17 +91,18 @@ func (m *Multi) follow(t *transfer) {
 	}
 	t.redirects++
 	t.url = next.String()
-	t.resetHop()
-	t.hopStart = m.now() // the connect timeout counts from here
-	t.state = stInit
+	m.newHop(t)
 }
 
-// resetHop forgets what belonged to the previous request before a new one is built.
-func (t *transfer) resetHop() {
+// newHop starts t's next request (a redirect's, or a retry): what belonged to the previous
+// one is forgotten, its connect timeout will count from now, and it runs from stInit.
+func (m *Multi) newHop(t *transfer) {
 	t.info.status, t.info.proto = 0, ""
 	t.parser.Reset(t.method) // its fields are the previous response's
 	t.info.contentLength = -1
 	t.held = nil
+	t.hopStart = m.now()
+	t.state = stInit
 }
 
 // retryable reports whether t, which failed on a reused connection before any byte of the
@@ -125,9 +126,7 @@ func (m *Multi) retry(t *transfer) {
 	t.conn, c.t = nil, nil
 	m.closeConn(c)
 	t.retried, t.forceFresh = true, true
-	t.resetHop()
-	t.hopStart = m.now() // the new connection has its own connect timeout
-	t.state = stInit
+	m.newHop(t) // the new connection has its own connect timeout
 }
 
 // fresh reports whether t must open a new connection.

@@ -37,7 +37,7 @@ func (tg *target) origin() string {
 }
 
 // startTransfer resets e's transfer state and arms its first expiries: run now and the
-// total timeout, measured from here, as the connect timeout will be (armConnect).
+// total timeout, measured from here, as the connect timeout will be (waitForConn).
 func (m *Multi) startTransfer(e *Easy) {
 	t := &e.x
 	*t = transfer{e: e, parser: t.parser}
@@ -65,10 +65,12 @@ func (m *Multi) startTransfer(e *Easy) {
 	t.hopStart = t.start
 }
 
-// armConnect starts the connect timeout, counted from the start of the hop, when t must
-// wait for a connection: for the resolver, a free slot, a connect or a handshake. A
-// transfer that takes an idle connection at once never queues it.
-func (m *Multi) armConnect(t *transfer) {
+// waitForConn prepares t to wait for a connection (for the resolver, a free slot, a
+// connect, a handshake): its request head leaves the Multi's lent buffer, and its connect
+// timeout starts, counted from the start of the hop. A transfer that takes an idle
+// connection at once does neither.
+func (m *Multi) waitForConn(t *transfer) {
+	m.ownOut(t)
 	if t.exp[expConnect] == 0 {
 		m.expire(t, expConnect, later(t.hopStart, t.connectTimeout()))
 	}
@@ -119,8 +121,7 @@ func (m *Multi) stepInit(t *transfer) bool {
 		t.state = stConnect
 		return true
 	}
-	m.ownOut(t) // t waits for the resolver
-	m.armConnect(t)
+	m.waitForConn(t) // from the resolver on
 	t.state = stResolving
 	m.startLookup(t)
 	return !t.done && t.state != stResolving
