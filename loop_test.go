@@ -27,7 +27,6 @@ type epollLoop struct {
 	done     map[*Easy]error
 	ndone    int
 	actions  int
-	fired    int // SocketTimeout actions: the timer fired
 
 	// Hooks for tests; nil: none.
 	onSocket func(fd int, what Poll, data any) error
@@ -143,7 +142,6 @@ func (l *epollLoop) tryStep(limit time.Duration) error {
 	if l.armed && !time.Now().Before(l.deadline) {
 		l.armed = false
 		l.actions++
-		l.fired++
 		if _, err := l.m.SocketAction(SocketTimeout, 0); err != nil && first == nil {
 			first = fmt.Errorf("timeout: %w", err)
 		}
