@@ -170,7 +170,16 @@ func main() {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", machine())
-	fmt.Fprintf(&b, "Medians of %d run(s) per client (B, D and E's handshakes, whose runs are short: three times as many)%s; workload A pinned (client CPU 0, server CPU %d): %v; wall time of the whole run %s.\n\n",
+	var more []string // the workloads given more runs, and how many
+	for _, w := range ws {
+		if w.repsX > 1 && selected(w.id) {
+			more = append(more, fmt.Sprintf("%s: %d", w.id, *reps*w.repsX))
+		}
+	}
+	if len(more) > 0 {
+		fmt.Fprintf(&b, "Short workloads get more runs (%s). ", strings.Join(more, ", "))
+	}
+	fmt.Fprintf(&b, "Medians of %d run(s) per client%s; workload A pinned (client CPU 0, server CPU %d): %v; wall time of the whole run %s.\n\n",
 		*reps, map[bool]string{true: " (-quick sizes)", false: ""}[*quick], runtime.NumCPU()-1, *pinA, time.Since(started).Round(time.Second))
 	for _, w := range ws {
 		if selected(w.id) {
