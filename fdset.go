@@ -78,13 +78,16 @@ func (m *Multi) Fdset(read, write, except *unix.FdSet) (maxfd int, err error) {
 // Wait waits until one of the Multi's sockets or of extra is ready, or timeout passes, or
 // the Multi's next expiry comes (whichever is first), and returns how many fds are ready.
 // extra's Revents are set. Wakeup does not end it; use Poll for that. A negative timeout
-// waits for the Multi's next expiry only.
+// waits for the Multi's next expiry only. When extra is empty and no socket of the Multi
+// is waiting for anything (no transfer has one, or every one is paused), Wait returns 0 at
+// once, as curl_multi_wait does: there is nothing it could wait for.
 func (m *Multi) Wait(timeout time.Duration, extra []WaitFd) (numfds int, err error) {
 	return m.wait(timeout, extra, false)
 }
 
-// Poll is Wait that Wakeup also ends, and that sleeps for the timeout even when there is
-// nothing to watch.
+// Poll is Wait that Wakeup also ends. Unlike Wait, it sleeps even when there is nothing to
+// watch, until the timeout, the Multi's next expiry or a Wakeup, as curl_multi_poll does:
+// a loop can call it with no transfer added and be woken when one is.
 func (m *Multi) Poll(timeout time.Duration, extra []WaitFd) (numfds int, err error) {
 	return m.wait(timeout, extra, true)
 }
@@ -94,6 +97,9 @@ func (m *Multi) wait(timeout time.Duration, extra []WaitFd, wakeable bool) (int,
 		return 0, err
 	}
 	defer func() { m.busy = false }()
+	if !wakeable && len(extra) == 0 && m.socks.nwant == 0 {
+		return 0, nil // nothing to wait for
+	}
 	if !m.poller.active() {
 		if err := m.poller.start(); err != nil {
 			return 0, err

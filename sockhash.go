@@ -18,9 +18,10 @@ type sockEntry struct {
 // sockHash maps an fd to its entry. fds are small dense integers, so the map is a slice
 // indexed by fd: a lookup is one bounds check and one load.
 type sockHash struct {
-	byFd []*sockEntry
-	n    int
-	free []*sockEntry // entries for reuse, so opening a socket does not allocate
+	byFd  []*sockEntry
+	n     int
+	nwant int          // entries that want something (want != 0): Wait has nothing to wait for without them
+	free  []*sockEntry // entries for reuse, so opening a socket does not allocate
 }
 
 func (h *sockHash) get(fd int) *sockEntry {
@@ -47,6 +48,7 @@ func (h *sockHash) add(fd int) *sockEntry {
 	return ent
 }
 
+// delete forgets ent, whose want is 0 by now.
 func (h *sockHash) delete(ent *sockEntry) {
 	h.byFd[ent.fd] = nil
 	h.n--
@@ -68,6 +70,12 @@ func (h *sockHash) each(f func(*sockEntry)) {
 func (m *Multi) setWant(ent *sockEntry, want Poll) {
 	if ent.want == want {
 		return
+	}
+	switch {
+	case ent.want == 0:
+		m.socks.nwant++
+	case want == 0:
+		m.socks.nwant--
 	}
 	ent.want = want
 	if !ent.queued {
@@ -99,13 +107,15 @@ func (m *Multi) announce(ent *sockEntry) {
 	if ent.want == ent.announced || m.opts.Socket == nil {
 		return
 	}
+	// What is announced is recorded before the call: the callback may change what ent
+	// wants (Easy.Pause), and that change is announced in its turn, once.
 	what := ent.want
+	ent.announced = what
 	if what == 0 {
 		what = PollRemove
 	}
 	m.callSocket(ent, what)
-	ent.announced = ent.want
-	if what == PollRemove {
+	if what == PollRemove && ent.announced == 0 {
 		ent.data = nil
 	}
 }
@@ -122,8 +132,11 @@ func (m *Multi) callSocket(ent *sockEntry, what Poll) {
 // forgetSock withdraws ent from every watcher and deletes it. PollRemove reaches SocketFunc
 // here, so the caller closes the fd only after this returns.
 func (m *Multi) forgetSock(ent *sockEntry) {
-	if ent.watched != 0 {
+	if ent.want != 0 {
+		m.socks.nwant--
 		ent.want = 0
+	}
+	if ent.watched != 0 {
 		m.poller.watch(ent)
 	}
 	if ent.announced != 0 && m.opts.Socket != nil {
