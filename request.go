@@ -148,10 +148,15 @@ func (t *transfer) parsedURL() (*parsedURL, Code, error) {
 		(!c.isLiteral || len(e.Resolve) == 0) {
 		return c, 0, nil
 	}
-	u, err := url.Parse(t.url)
+	raw, err := checkURL(t.url)
 	if err != nil {
 		return nil, ErrURLMalformat, err
 	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, ErrURLMalformat, err
+	}
+	t.url = raw
 	c := &parsedURL{url: t.url, tlsConfig: e.TLSConfig, user: u.User, hostHdr: u.Host, reqTarget: u.RequestURI()}
 	if code, err := c.tg.set(u); err != nil {
 		return nil, code, err
@@ -167,6 +172,43 @@ func (t *transfer) parsedURL() (*parsedURL, Code, error) {
 		e.parsed = c
 	}
 	return c, 0, nil
+}
+
+// checkURL refuses what curl refuses before parsing a URL, and gives one without a scheme
+// the scheme curl guesses for it: http.
+func checkURL(raw string) (string, error) {
+	if raw == "" {
+		return "", errors.New("xfer: no URL set")
+	}
+	for i := 0; i < len(raw); i++ {
+		if c := raw[i]; c <= ' ' || c == 0x7f {
+			return "", fmt.Errorf("xfer: URL %q holds a space or a control character", raw)
+		}
+	}
+	if !hasScheme(raw) {
+		return "http://" + raw, nil
+	}
+	return raw, nil
+}
+
+// hasScheme reports whether raw starts with a scheme: a letter, then letters, digits, '+',
+// '-' or '.', then a ':' that does not start a port ("localhost:8080/" has none).
+func hasScheme(raw string) bool {
+	i := strings.IndexByte(raw, ':')
+	if i <= 0 {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		c := raw[j]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case j > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	rest := raw[i+1:]
+	return strings.HasPrefix(rest, "/") || rest == "" || !('0' <= rest[0] && rest[0] <= '9')
 }
 
 // set fills tg from u, or says why u cannot be fetched.
@@ -187,7 +229,7 @@ func (tg *target) set(u *url.URL) (Code, error) {
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.ParseUint(p, 10, 16)
-		if err != nil || n == 0 {
+		if err != nil { // port 0 is a port like another: connecting to it is refused
 			return ErrURLMalformat, fmt.Errorf("xfer: bad port %q", p)
 		}
 		port = uint16(n)
