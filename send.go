@@ -31,8 +31,10 @@ func (m *Multi) stepSend(t *transfer) bool {
 		t.info.preTransfer = m.since(t)
 	}
 	if t.throttled {
-		if t.conn.tls != nil {
-			m.flushTLS(t) // what TLS holds (the handshake's last flight) need not wait
+		if t.conn.tls != nil { // what TLS holds (the handshake's last flight) need not wait
+			if err := flushTLS(t.conn); err != nil && err != unix.EAGAIN {
+				return m.sendFailed(t, err)
+			}
 		}
 		return false
 	}
@@ -48,8 +50,12 @@ func (m *Multi) stepSend(t *transfer) bool {
 				return false
 			}
 			if !more {
-				if t.conn.tls != nil && !m.flushTLS(t) {
-					return false
+				if t.conn.tls != nil {
+					if err := flushTLS(t.conn); err == unix.EAGAIN {
+						return false
+					} else if err != nil {
+						return m.sendFailed(t, err)
+					}
 				}
 				t.state = stRecv
 				// The reply cannot have come yet: wait for the socket to say so rather
@@ -57,24 +63,31 @@ func (m *Multi) stepSend(t *transfer) bool {
 				return t.conn.tls != nil && t.conn.tls.Buffered()
 			}
 		}
-		n, err := m.connWrite(t, t.out[t.outOff:])
+		n, err := connWrite(t.conn, t.out[t.outOff:])
 		t.outOff += int32(n)
 		switch {
 		case err == unix.EAGAIN:
 			return false
-		case err == errTransferEnded:
-			return false
-		case err != nil && t.retryable():
-			m.retry(t) // the server closed the idle connection as we reused it
-			return true
 		case err != nil:
-			m.fail(t, ErrSendError, err)
-			return false
+			return m.sendFailed(t, err)
 		}
 		if m.overRate(t, t.info.uploaded+t.bodyPending(), t.e.MaxSendSpeed) {
 			return false
 		}
 	}
+}
+
+// sendFailed handles a failed write of t's request: on a reused connection, before any byte
+// of the reply, with a body that can be sent again, the request is sent again on a new
+// connection (the server closed the idle connection as it was reused); otherwise t ends
+// with ErrSendError. It returns true when t goes on.
+func (m *Multi) sendFailed(t *transfer, err error) bool {
+	if t.retryable() {
+		m.retry(t)
+		return true
+	}
+	m.fail(t, ErrSendError, err)
+	return false
 }
 
 // Request heads are built in buffers the Multi lends and takes back once they are sent, so a

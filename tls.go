@@ -58,7 +58,10 @@ func (m *Multi) stepTLS(t *transfer) bool {
 	awaiting := false // a flight was just sent and nothing read since: the answer is not here yet
 	for {
 		if len(c.tls.Outbound()) > 0 {
-			if !m.flushTLS(t) {
+			if err := flushTLS(c); err == unix.EAGAIN {
+				return false
+			} else if err != nil {
+				m.fail(t, ErrSSLConnectError, err)
 				return false
 			}
 			awaiting = true
@@ -104,52 +107,42 @@ func (m *Multi) stepTLS(t *transfer) bool {
 	}
 }
 
-// flushTLS writes what TLS has to send. It returns false when t must wait (the socket is
-// full) or failed.
-func (m *Multi) flushTLS(t *transfer) bool {
-	c := t.conn
+// flushTLS writes what TLS has to send on c. It returns nil when all of it went,
+// unix.EAGAIN when the socket is full, or the write's error; the caller decides what a
+// failure means for its transfer.
+func flushTLS(c *conn) error {
 	for out := c.tls.Outbound(); len(out) > 0; out = c.tls.Outbound() {
 		n, err := sock.Write(c.fd, out)
 		if n > 0 {
 			c.tls.Consumed(n)
 		}
-		switch {
-		case err == unix.EAGAIN:
-			return false
-		case err != nil:
-			code := ErrSendError
-			if t.state == stTLS {
-				code = ErrSSLConnectError
-			}
-			m.fail(t, code, err)
-			return false
+		if err != nil {
+			return err
 		}
 	}
-	return true
+	return nil
 }
 
 // connWrite sends p on t's connection: straight to the socket, or through TLS, which takes
-// all of p once what it had before is flushed.
-func (m *Multi) connWrite(t *transfer, p []byte) (int, error) {
-	c := t.conn
+// all of p once what it had before is flushed. It returns unix.EAGAIN when nothing can be
+// written now.
+func connWrite(c *conn, p []byte) (int, error) {
 	if c.tls == nil {
 		return sock.Write(c.fd, p)
 	}
 	// What TLS holds already is sent first when it is much; a little (the handshake's
 	// last flight) goes out in one write with p.
-	if len(c.tls.Outbound()) >= sendChunk && !m.flushTLS(t) {
-		if t.done {
-			return 0, errTransferEnded
+	if len(c.tls.Outbound()) >= sendChunk {
+		if err := flushTLS(c); err != nil {
+			return 0, err
 		}
-		return 0, unix.EAGAIN
 	}
 	n, err := c.tls.Write(p)
 	if err != nil {
 		return n, err
 	}
-	m.flushTLS(t)
-	if t.done {
-		return n, errTransferEnded
+	if err := flushTLS(c); err != nil && err != unix.EAGAIN {
+		return n, err // p was taken, but the connection failed
 	}
 	return n, nil
 }
@@ -198,7 +191,4 @@ func (m *Multi) cipherBuf() []byte {
 	return m.cbuf
 }
 
-var (
-	errTransferEnded = errors.New("xfer: transfer ended")
-	errTLSTruncated  = tlsconn.ErrTruncated
-)
+var errTLSTruncated = tlsconn.ErrTruncated
