@@ -170,14 +170,6 @@ func (t *transfer) interest() Poll {
 	return 0
 }
 
-// tlsPending is PollOut when TLS has bytes waiting to be written.
-func (c *conn) tlsPending() Poll {
-	if c.tls != nil && len(c.tls.Outbound()) > 0 {
-		return PollOut
-	}
-	return 0
-}
-
 // phase names what a connect timeout interrupted.
 func (t *transfer) phase() string {
 	if t.state <= stResolving {

@@ -301,3 +301,11 @@ func (m *Multi) idleEvent(c *conn) {
 		m.closeConn(c) // application data, close_notify or an error
 	}
 }
+
+// tlsPending is PollOut when TLS has bytes waiting to be written.
+func (c *conn) tlsPending() Poll {
+	if c.tls != nil && len(c.tls.Outbound()) > 0 {
+		return PollOut
+	}
+	return 0
+}

@@ -10,13 +10,14 @@ import (
 	"slices"
 
 	"errors"
-	"github.com/xfer-go/xfer/resolver"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xfer-go/xfer/resolver"
 
 	"golang.org/x/sys/unix"
 )

@@ -253,3 +253,17 @@ func (m *Multi) pauseChanged(t *transfer, old PauseDir) {
 func (t *transfer) closeDelimited() bool {
 	return t.info.status != 0 && t.parser.ContentLength < 0 && !t.parser.Chunked
 }
+
+// bufSize is the most bytes t takes from its socket per read.
+func (t *transfer) bufSize() int {
+	n := t.e.BufferSize
+	switch {
+	case n == 0:
+		return 64 << 10
+	case n < 1024:
+		return 1024
+	case n > 1<<20:
+		return 1 << 20
+	}
+	return n
+}

@@ -1,10 +1,7 @@
 package xfer
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -105,33 +102,6 @@ func (m *Multi) newHop(t *transfer) {
 	t.state = stInit
 }
 
-// retryable reports whether t, which failed on a reused connection before any byte of the
-// reply arrived, may be sent again on a new connection: once, and only when its body (if
-// any) can be replayed.
-func (t *transfer) retryable() bool {
-	if !t.reused || t.retried || t.parser.Started() {
-		return false
-	}
-	return t.retryableBody()
-}
-
-// retryableBody reports whether the request, body included, can be sent again.
-func (t *transfer) retryableBody() bool {
-	return t.e.Body == nil || t.dropBody || t.canRewind()
-}
-
-// retry closes t's dead connection and starts the request again on a new one.
-func (m *Multi) retry(t *transfer) {
-	c := t.conn
-	t.conn, c.t = nil, nil
-	m.closeConn(c)
-	t.retried, t.forceFresh = true, true
-	m.newHop(t) // the new connection has its own connect timeout
-}
-
-// fresh reports whether t must open a new connection.
-func (t *transfer) fresh() bool { return t.e.FreshConnect || t.forceFresh }
-
 // withoutCredentials returns h without the fields that carry credentials.
 func withoutCredentials(h http.Header) http.Header {
 	h = h.Clone()
@@ -139,56 +109,4 @@ func withoutCredentials(h http.Header) http.Header {
 		delete(h, k)
 	}
 	return h
-}
-
-// bodyReplay is where the body starts, to send it again.
-type bodyReplay struct {
-	start int64  // where a seekable body started; -1: it cannot seek
-	snap  []byte // a *bytes.Buffer body's bytes
-}
-
-// snapshotBody remembers where the body starts, so it can be sent again.
-func (t *transfer) snapshotBody() {
-	r := &bodyReplay{start: -1}
-	switch b := t.e.Body.(type) {
-	case *bytes.Buffer:
-		r.snap = b.Bytes()
-	case io.Seeker:
-		if off, err := b.Seek(0, io.SeekCurrent); err == nil {
-			r.start = off
-		}
-	}
-	t.replay = r
-}
-
-// canRewind reports whether the body can be read again from its start.
-func (t *transfer) canRewind() bool {
-	switch t.e.Body.(type) {
-	case *bytes.Buffer:
-		return true
-	case io.Seeker:
-		return t.replay.start >= 0
-	}
-	return false
-}
-
-var errNoReplay = errors.New("xfer: the request body cannot be sent again (not a *bytes.Reader, *bytes.Buffer, *strings.Reader or io.Seeker)")
-
-// bodyReader returns the body to send for this request: as given the first time, from its
-// start again afterwards.
-func (t *transfer) bodyReader() (io.Reader, error) {
-	if t.attempt == 0 {
-		return t.e.Body, nil
-	}
-	switch b := t.e.Body.(type) {
-	case *bytes.Buffer:
-		return bytes.NewReader(t.replay.snap), nil
-	case io.Seeker:
-		if t.replay.start >= 0 {
-			if _, err := b.Seek(t.replay.start, io.SeekStart); err == nil {
-				return t.e.Body, nil
-			}
-		}
-	}
-	return nil, errNoReplay
 }

@@ -77,19 +77,6 @@ func (m *Multi) stepSend(t *transfer) bool {
 	}
 }
 
-// sendFailed handles a failed write of t's request: on a reused connection, before any byte
-// of the reply, with a body that can be sent again, the request is sent again on a new
-// connection (the server closed the idle connection as it was reused); otherwise t ends
-// with ErrSendError. It returns true when t goes on.
-func (m *Multi) sendFailed(t *transfer, err error) bool {
-	if t.retryable() {
-		m.retry(t)
-		return true
-	}
-	m.fail(t, ErrSendError, err)
-	return false
-}
-
 // Request heads are built in buffers the Multi lends and takes back once they are sent, so a
 // transfer keeps no request bytes while it waits for its reply and a new request allocates
 // nothing.
@@ -210,18 +197,4 @@ func (t *transfer) readBody(p []byte) (int, error) {
 		return 0, fmt.Errorf("xfer: Body.Read returned %d", n)
 	}
 	return n, err
-}
-
-// bufSize is the most bytes t takes from its socket per read.
-func (t *transfer) bufSize() int {
-	n := t.e.BufferSize
-	switch {
-	case n == 0:
-		return 64 << 10
-	case n < 1024:
-		return 1024
-	case n > 1<<20:
-		return 1 << 20
-	}
-	return n
 }

@@ -1,0 +1,224 @@
+package xfer
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// target is what a URL names: where to connect and how to ask.
+type target struct {
+	host string // host name or address, without brackets
+	key  string // the connection cache key: scheme, host and port (the origin), then for https a space and the TLS identity
+	port uint16
+	tls  bool // https
+}
+
+// origin is the scheme, host and port: the key without the TLS identity.
+func (tg *target) origin() string {
+	if i := strings.IndexByte(tg.key, ' '); i >= 0 {
+		return tg.key[:i]
+	}
+	return tg.key
+}
+
+// parsedURL is what stepInit learns from a URL: kept on the Easy, so a transfer that is
+// removed and added again with the same URL and TLS config parses nothing.
+type parsedURL struct {
+	url       string
+	tlsConfig *tls.Config
+	user      *url.Userinfo    // credentials in the URL
+	hostHdr   string           // the Host header: host[:port] as the URL gives it
+	reqTarget string           // the request-target sent
+	tg        target           // with the TLS identity in its key
+	literal   [1]addrCandidate // the address of an IP-literal host, when isLiteral
+	isLiteral bool             // the host is an IP literal and there are no Resolve entries
+}
+
+// parsedURL returns t's URL parsed, from the Easy's cache when it is still valid. The
+// first hop only is cached: redirects are parsed each time.
+func (t *transfer) parsedURL() (*parsedURL, Code, error) {
+	e := t.e
+	if c := e.parsed; c != nil && t.redirects == 0 && c.url == t.url && c.tlsConfig == e.TLSConfig &&
+		(!c.isLiteral || len(e.Resolve) == 0) {
+		return c, 0, nil
+	}
+	raw, err := checkURL(t.url)
+	if err != nil {
+		return nil, ErrURLMalformat, err
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, ErrURLMalformat, err
+	}
+	t.url = raw
+	c := &parsedURL{url: t.url, tlsConfig: e.TLSConfig, user: u.User, hostHdr: u.Host, reqTarget: u.RequestURI()}
+	if code, err := c.tg.set(u); err != nil {
+		return nil, code, err
+	}
+	if c.tg.tls {
+		t.target = &c.tg
+		c.tg.key += " " + t.tlsIdentity()
+	}
+	if ip, err := netip.ParseAddr(c.tg.host); err == nil && len(e.Resolve) == 0 {
+		c.literal[0], c.isLiteral = netip.AddrPortFrom(ip, c.tg.port), true
+	}
+	if t.redirects == 0 {
+		e.parsed = c
+	}
+	return c, 0, nil
+}
+
+// checkURL refuses what curl refuses before parsing a URL, and gives one without a scheme
+// the scheme curl guesses for it: http.
+func checkURL(raw string) (string, error) {
+	if raw == "" {
+		return "", errors.New("xfer: no URL set")
+	}
+	for i := 0; i < len(raw); i++ {
+		if c := raw[i]; c <= ' ' || c == 0x7f {
+			return "", fmt.Errorf("xfer: URL %q holds a space or a control character", raw)
+		}
+	}
+	if !hasScheme(raw) {
+		return "http://" + raw, nil
+	}
+	return raw, nil
+}
+
+// hasScheme reports whether raw starts with a scheme: a letter, then letters, digits, '+',
+// '-' or '.', then a ':' that does not start a port ("localhost:8080/" has none).
+func hasScheme(raw string) bool {
+	i := strings.IndexByte(raw, ':')
+	if i <= 0 {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		c := raw[j]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case j > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	rest := raw[i+1:]
+	return strings.HasPrefix(rest, "/") || rest == "" || !('0' <= rest[0] && rest[0] <= '9')
+}
+
+// set fills tg from u, or says why u cannot be fetched.
+func (tg *target) set(u *url.URL) (Code, error) {
+	scheme := strings.ToLower(u.Scheme)
+	var port uint16
+	switch scheme {
+	case "http":
+		port = 80
+	case "https":
+		port, tg.tls = 443, true
+	default:
+		return ErrUnsupportedProtocol, fmt.Errorf("xfer: scheme %q is not supported", u.Scheme)
+	}
+	tg.host = u.Hostname()
+	if tg.host == "" {
+		return ErrURLMalformat, errors.New("xfer: no host in URL")
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.ParseUint(p, 10, 16)
+		if err != nil { // port 0 is a port like another: connecting to it is refused
+			return ErrURLMalformat, fmt.Errorf("xfer: bad port %q", p)
+		}
+		port = uint16(n)
+	}
+	tg.port = port
+	tg.key = scheme + "://" + strings.ToLower(tg.host) + ":" + strconv.Itoa(int(port))
+	return 0, nil
+}
+
+// lookupStatic finds the host's addresses without any I/O: Resolve entries, IP literals
+// and the hosts file. ok is false when the resolver must be asked (it answers localhost at
+// once, with no query).
+func (m *Multi) lookupStatic(t *transfer) (addrs []addrCandidate, ok bool, err error) {
+	tg := t.target
+	for _, r := range t.e.Resolve {
+		ips, match, err := parseResolve(r, tg.host, tg.port)
+		if err != nil {
+			return nil, false, err
+		}
+		if match {
+			return withPort(ips, tg.port), true, nil
+		}
+	}
+	if ip, err := netip.ParseAddr(tg.host); err == nil {
+		return withPort([]netip.Addr{ip}, tg.port), true, nil
+	}
+	if ips := m.hostsLookup(tg.host); len(ips) > 0 {
+		return withPort(ips, tg.port), true, nil
+	}
+	return nil, false, nil
+}
+
+// addrCandidate is one address to try connecting to.
+type addrCandidate = netip.AddrPort
+
+// withPort pairs the addresses with port, in the order to try them: the families
+// alternate, IPv6 first (RFC 8305 §4), each family in the order given.
+func withPort(ips []netip.Addr, port uint16) []addrCandidate {
+	var v4, v6 []netip.Addr
+	for _, ip := range ips {
+		if ip.Is4() || ip.Is4In6() {
+			v4 = append(v4, ip)
+		} else {
+			v6 = append(v6, ip)
+		}
+	}
+	out := make([]addrCandidate, 0, len(ips))
+	for i := 0; i < max(len(v4), len(v6)); i++ {
+		if i < len(v6) {
+			out = append(out, netip.AddrPortFrom(v6[i], port))
+		}
+		if i < len(v4) {
+			out = append(out, netip.AddrPortFrom(v4[i], port))
+		}
+	}
+	return out
+}
+
+// parseResolve reads one "host:port:addr[,addr...]" entry (curl's --resolve; a leading '+'
+// is allowed, and '-' entries, which remove cache entries in curl, match nothing). match
+// reports whether it is for host and port.
+func parseResolve(entry, host string, port uint16) (ips []netip.Addr, match bool, err error) {
+	bad := func() ([]netip.Addr, bool, error) {
+		return nil, false, fmt.Errorf("xfer: bad Resolve entry %q", entry)
+	}
+	if strings.HasPrefix(entry, "-") {
+		return nil, false, nil
+	}
+	entry = strings.TrimPrefix(entry, "+")
+	h, rest, ok := strings.Cut(entry, ":")
+	if !ok {
+		return bad()
+	}
+	p, list, ok := strings.Cut(rest, ":")
+	if !ok {
+		return bad()
+	}
+	n, perr := strconv.ParseUint(p, 10, 16)
+	if perr != nil || list == "" {
+		return bad()
+	}
+	if !strings.EqualFold(strings.Trim(h, "[]"), host) || uint16(n) != port {
+		return nil, false, nil
+	}
+	for a := range strings.SplitSeq(list, ",") {
+		ip, err := netip.ParseAddr(strings.Trim(strings.TrimSpace(a), "[]"))
+		if err != nil {
+			return bad()
+		}
+		ips = append(ips, ip)
+	}
+	return ips, true, nil
+}
