@@ -1,6 +1,8 @@
 package xfer
 
 import (
+	"strconv"
+
 	"github.com/xfer-go/xfer/internal/http1"
 )
 
@@ -18,6 +20,32 @@ const (
 	stRecv                    // reading the response
 	stDone                    // finished; a message is queued
 )
+
+var stateNames = [...]string{"init", "resolving", "connect", "pending", "connecting", "tls", "send", "recv", "done"}
+
+// String returns the state's name, such as "recv".
+func (s state) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "state(" + strconv.Itoa(int(s)) + ")"
+}
+
+// findingHost reports whether a transfer in state s is still finding its host's addresses.
+func (s state) findingHost() bool { return s == stInit || s == stResolving }
+
+// exchanging reports whether a transfer in state s is sending its request or reading the
+// response: bytes move, so the speed checks apply.
+func (s state) exchanging() bool { return s == stSend || s == stRecv }
+
+// setState is the one place where a transfer's state changes. Multi.traceState, when a test
+// sets it, sees every change.
+func (m *Multi) setState(t *transfer, s state) {
+	if m.traceState != nil {
+		m.traceState(t.e, t.state, s)
+	}
+	t.state = s
+}
 
 // transfer is the engine's state for one Easy while it is added. It lives inside the Easy,
 // so adding a transfer allocates little.
@@ -109,6 +137,10 @@ func (m *Multi) dispatch(ent *sockEntry, ev Event) {
 
 // run takes t through as many steps as it can make now, then records what its connection
 // must be watched for.
+//
+// A step (stepInit, stepConnect...) returns true when t can take another step at once: its
+// state changed, or it has more to do that needs no waiting. It returns false when t must
+// wait, for its socket, an expiry, a connection slot or the resolver, or when t ended.
 func (m *Multi) run(t *transfer) {
 	for !t.done {
 		var more bool
@@ -121,7 +153,8 @@ func (m *Multi) run(t *transfer) {
 			if t.pending {
 				return // not woken yet
 			}
-			t.state, more = stConnect, true
+			m.setState(t, stConnect)
+			more = true
 		case stConnecting:
 			more = m.stepConnecting(t)
 		case stTLS:
@@ -172,7 +205,7 @@ func (t *transfer) interest() Poll {
 
 // phase names what a connect timeout interrupted.
 func (t *transfer) phase() string {
-	if t.state <= stResolving {
+	if t.state.findingHost() {
 		return "resolving"
 	}
 	return "connection"
@@ -210,7 +243,7 @@ func (m *Multi) finish(t *transfer, err error) {
 // stopTransfer ends t without a message: used by finish, Remove and Close.
 func (m *Multi) stopTransfer(t *transfer) {
 	t.done = true
-	t.state = stDone
+	m.setState(t, stDone)
 	m.clearAllExpire(t)
 	m.cancelLookup(t)
 	m.pending.remove(t)

@@ -92,7 +92,7 @@ func (m *Multi) stepConnect(t *transfer) bool {
 	}
 	m.waitForConn(t) // no idle connection
 	if !m.slotFree(t.target.key) {
-		t.state = stPending
+		m.setState(t, stPending)
 		m.queueForSlot(t)
 		return false
 	}
@@ -101,7 +101,8 @@ func (m *Multi) stepConnect(t *transfer) bool {
 		m.fail(t, ErrCouldntConnect, err)
 		return false
 	}
-	t.state, t.reused = stConnecting, false
+	m.setState(t, stConnecting)
+	t.reused = false
 	return m.startAttempt(t)
 }
 
@@ -225,7 +226,7 @@ func (m *Multi) connected(t *transfer) {
 	}
 	t.info.appConnect = t.info.connect
 	m.clearExpire(t, expConnect)
-	t.state = stSend
+	m.setState(t, stSend)
 }
 
 // takeIdle returns an idle connection for key. Idle connections are watched, so one the

@@ -110,6 +110,8 @@ type Multi struct {
 	resNode  timerNode
 
 	poller poller // Wait, Poll and Wakeup
+
+	traceState func(e *Easy, from, to state) // tests: sees every change of a transfer's state
 }
 
 // NewMulti returns a Multi with opts.

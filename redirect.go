@@ -99,7 +99,7 @@ func (m *Multi) newHop(t *transfer) {
 	t.info.contentLength = -1
 	t.held = nil
 	t.hopStart = m.now()
-	t.state = stInit
+	m.setState(t, stInit)
 }
 
 // withoutCredentials returns h without the fields that carry credentials.

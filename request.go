@@ -87,7 +87,7 @@ func (m *Multi) stepInit(t *transfer) bool {
 	if c.isLiteral {
 		t.dial.addrs = c.literal[:]
 		t.info.nameLookup = m.since(t)
-		t.state = stConnect
+		m.setState(t, stConnect)
 		return true
 	}
 	if addrs, ok, err := m.lookupStatic(t); err != nil {
@@ -96,11 +96,11 @@ func (m *Multi) stepInit(t *transfer) bool {
 	} else if ok {
 		t.dial.addrs = addrs
 		t.info.nameLookup = m.since(t)
-		t.state = stConnect
+		m.setState(t, stConnect)
 		return true
 	}
 	m.waitForConn(t) // from the resolver on
-	t.state = stResolving
+	m.setState(t, stResolving)
 	m.startLookup(t)
 	return !t.done && t.state != stResolving
 }

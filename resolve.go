@@ -90,7 +90,7 @@ func (m *Multi) lookupDone(t *transfer, addrs []netip.Addr, err error) {
 		return
 	}
 	t.dial.addrs = withPort(addrs, t.target.port)
-	t.state = stConnect
+	m.setState(t, stConnect)
 	if !t.dial.query.inCall {
 		m.runSoon(t) // not from inside the resolver: it is run by this action's timer sweep
 	}

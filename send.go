@@ -57,7 +57,7 @@ func (m *Multi) stepSend(t *transfer) bool {
 						return m.sendFailed(t, err)
 					}
 				}
-				t.state = stRecv
+				m.setState(t, stRecv)
 				// The reply cannot have come yet: wait for the socket to say so rather
 				// than spend a read on EAGAIN, unless TLS holds records read ahead.
 				return t.conn.tls != nil && t.conn.tls.Buffered()

@@ -41,7 +41,7 @@ func (m *Multi) tooSlow(t *transfer, now int64) bool {
 	dt := now - s.lsLast
 	paused := e.pause != 0 && (e.pause == PauseAll || t.state != stSend && e.pause&PauseRecv != 0 || t.state == stSend && e.pause&PauseSend != 0)
 	switch {
-	case paused || t.state < stSend:
+	case paused || !t.state.exchanging():
 		s.lsBelow = 0
 	case dt > 0 && float64(moved-s.lsBytes)*float64(time.Second)/float64(dt) < float64(e.LowSpeedLimit):
 		if s.lsBelow == 0 {

@@ -34,7 +34,7 @@ func (m *Multi) startTLS(t *transfer) {
 		cfg.ClientSessionCache = m.sessionCache(t.tlsIdentity())
 	}
 	t.conn.tls = tlsconn.Client(cfg)
-	t.state = stTLS
+	m.setState(t, stTLS)
 }
 
 // sessionCache returns the Multi's TLS session cache for one identity.
@@ -82,7 +82,7 @@ func (m *Multi) stepTLS(t *transfer) bool {
 			st := c.tls.ConnectionState()
 			c.ends.tls = &st
 			m.clearExpire(t, expConnect)
-			t.state = stSend
+			m.setState(t, stSend)
 			return true
 		}
 		if len(c.tls.Outbound()) > 0 {
