@@ -128,10 +128,10 @@ func (m *Multi) dispatch(ent *sockEntry, ev Event) {
 	switch {
 	case ent.res:
 		m.resolverEvent(ent.fd, ev)
-	case ent.conn.t != nil:
+	case ent.conn.proto != nil:
+		ent.conn.proto.ready(m, ent.conn, ev)
+	default: // connecting, or the TLS handshake: the transfer drives the connection
 		m.run(ent.conn.t)
-	default:
-		m.idleEvent(ent.conn)
 	}
 }
 
@@ -160,9 +160,9 @@ func (m *Multi) run(t *transfer) {
 		case stTLS:
 			more = m.stepTLS(t)
 		case stSend:
-			more = m.stepSend(t)
+			more = t.conn.proto.send(m, t)
 		case stRecv:
-			more = m.stepRecv(t)
+			more = t.conn.proto.recv(m, t)
 		}
 		if !more {
 			break
@@ -186,19 +186,8 @@ func (t *transfer) interest() Poll {
 	switch t.state {
 	case stTLS:
 		return PollIn | t.conn.tlsPending()
-	case stSend:
-		if t.conn.tlsPending() != 0 {
-			return PollOut
-		}
-		if t.e.pause&PauseSend != 0 || (t.body != nil && t.body.waiting) || t.throttled {
-			return 0
-		}
-		return PollOut
-	case stRecv:
-		if t.e.pause&PauseRecv != 0 || t.throttled {
-			return t.conn.tlsPending()
-		}
-		return PollIn | t.conn.tlsPending()
+	case stSend, stRecv:
+		return t.conn.proto.want(t)
 	}
 	return 0
 }

@@ -22,6 +22,7 @@ type conn struct {
 	idle     conncache.Entry[*conn]
 	reusable bool // the last response left it fit for another request
 	tls      *tlsconn.Conn
+	proto    proto     // what it speaks once established; nil before
 	ends     *connEnds // the addresses (the one dialed, until connected) and TLS state
 }
 
@@ -226,6 +227,9 @@ func (m *Multi) connected(t *transfer) {
 	}
 	t.info.appConnect = t.info.connect
 	m.clearExpire(t, expConnect)
+	if c.proto == nil {
+		c.establish()
+	}
 	m.setState(t, stSend)
 }
 

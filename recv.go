@@ -26,7 +26,7 @@ func (m *Multi) stepRecv(t *transfer) bool {
 	buf := m.readBuf(t.bufSize())
 	plain := t.conn.tls == nil
 	for budget := max(readBudget, 16*len(buf)); ; {
-		n, err := m.connRead(t, buf)
+		n, err := m.connRead(t.conn, buf)
 		switch {
 		case n > 0:
 			if t.info.startTransfer == 0 {

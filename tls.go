@@ -82,6 +82,7 @@ func (m *Multi) stepTLS(t *transfer) bool {
 			st := c.tls.ConnectionState()
 			c.ends.tls = &st
 			m.clearExpire(t, expConnect)
+			c.establish()
 			m.setState(t, stSend)
 			return true
 		}
@@ -147,11 +148,10 @@ func connWrite(c *conn, p []byte) (int, error) {
 	return n, nil
 }
 
-// connRead reads response bytes from t's connection: from the socket, or the plaintext
+// connRead reads response bytes from c: from the socket, or the plaintext
 // TLS decrypts from it. It returns 0 and a nil error at the end of the stream, unix.EAGAIN
 // when there is nothing now, and errTLSTruncated when the peer closed without close_notify.
-func (m *Multi) connRead(t *transfer, p []byte) (int, error) {
-	c := t.conn
+func (m *Multi) connRead(c *conn, p []byte) (int, error) {
 	if c.tls == nil {
 		return sock.Read(c.fd, p)
 	}
