@@ -211,7 +211,7 @@ func (m *Multi) abortAll() {
 
 // fail ends t with code and cause.
 func (m *Multi) fail(t *transfer, code Code, cause error) {
-	m.finish(t, newError(code, t.e.URL, cause))
+	m.finish(t, newError(code, t.url, cause))
 }
 
 // finish ends t: its timers are cleared, its connection goes back to the cache or is
@@ -238,15 +238,7 @@ func (m *Multi) stopTransfer(t *transfer) {
 	m.pending.remove(t)
 	m.closeAttempts(t)
 	m.endDial(t)
-	if c := t.conn; c != nil {
-		t.conn = nil
-		c.t = nil
-		if c.reusable {
-			m.releaseConn(c)
-		} else {
-			m.closeConn(c)
-		}
-	}
+	m.handBack(t)
 	m.dropOut(t)
 	t.held = nil
 	t.body = nil

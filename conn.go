@@ -249,6 +249,21 @@ func (m *Multi) takeIdle(key string, check bool) *conn {
 	}
 }
 
+// handBack takes t's connection from it: back to the idle cache when its last response
+// left it fit for another request, else closed.
+func (m *Multi) handBack(t *transfer) {
+	c := t.conn
+	if c == nil {
+		return
+	}
+	t.conn, c.t = nil, nil
+	if c.reusable {
+		m.releaseConn(c)
+	} else {
+		m.closeConn(c)
+	}
+}
+
 // releaseConn puts a connection whose transfer finished cleanly into the idle cache, and
 // closes the oldest idle ones beyond MaxConnects.
 func (m *Multi) releaseConn(c *conn) {

@@ -159,6 +159,15 @@ func (m *Multi) leave() error {
 	return err
 }
 
+// callback calls f, which calls one of the application's callbacks. While it runs, the
+// Multi refuses every API call but Assign, Easy.Pause and Wakeup (ErrRecursiveAPICall); a
+// callback that panics leaves the Multi as it was.
+func (m *Multi) callback(f func() error) error {
+	m.inCB++
+	defer func() { m.inCB-- }()
+	return f()
+}
+
 // callbackFailed records a failed socket or timer callback: the Multi is dead from now on.
 func (m *Multi) callbackFailed(which string, err error) {
 	err = fmt.Errorf("xfer: %s callback: %w", which, err)

@@ -109,10 +109,7 @@ func (m *Multi) headerLine(t *transfer, line []byte) bool {
 	if f == nil {
 		return true
 	}
-	m.inCB++
-	err := f(line)
-	m.inCB--
-	if err != nil {
+	if err := m.callback(func() error { return f(line) }); err != nil {
 		m.fail(t, ErrWriteError, err)
 		return false
 	}
@@ -145,9 +142,11 @@ func (m *Multi) deliver(t *transfer, body []byte) bool {
 		t.info.downloaded += int64(len(body))
 		return true
 	}
-	m.inCB++
-	n, err := w(body)
-	m.inCB--
+	var n int
+	err := m.callback(func() (err error) {
+		n, err = w(body)
+		return err
+	})
 	switch {
 	case errors.Is(err, ErrPause):
 		t.e.pause |= PauseRecv

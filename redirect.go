@@ -53,42 +53,56 @@ func (m *Multi) redirect(t *transfer) bool {
 // follow starts the request to the Location of the redirect that just completed. The
 // connection goes back to the cache first, so the next hop may reuse it.
 func (m *Multi) follow(t *transfer) {
-	loc, status := t.parser.Get("Location"), t.info.status
 	t.discard = false
-	c := t.conn
-	t.conn, c.t = nil, nil
-	if c.reusable {
-		m.releaseConn(c)
-	} else {
-		m.closeConn(c)
-	}
-	base, err := url.Parse(t.url)
+	m.handBack(t)
+	// The first hop's origin, which the Easy caches, is where credentials belong.
+	next, code, err := planRedirect(t.url, int(t.info.status), t.method, t.parser.Get("Location"), t.e.parsed.tg.origin)
 	if err != nil {
-		m.fail(t, ErrURLMalformat, err)
+		m.fail(t, code, err)
 		return
+	}
+	t.method = next.method
+	t.dropBody = t.dropBody || next.dropBody
+	t.stripCreds = t.stripCreds || next.leftOrigin // once gone, credentials stay gone
+	t.redirects++
+	t.url = next.url
+	m.newHop(t)
+}
+
+// redirectHop is the request a redirect asks for.
+type redirectHop struct {
+	url        string // Location, resolved against the URL that got the redirect
+	method     string
+	dropBody   bool // the method became GET: no body is sent
+	leftOrigin bool // url is not at the first request's origin: no credentials go along
+}
+
+// planRedirect decides how a redirect is followed, and touches nothing: where it leads
+// (loc resolved against cur; only http and https are followed), with which method (303
+// makes every method but HEAD a GET; 301 and 302 make a POST a GET, as browsers and curl
+// do; 307 and 308 keep the method and body), and whether it leaves firstOrigin, the
+// scheme, host and port of the transfer's first request.
+func planRedirect(cur string, status int, method, loc, firstOrigin string) (redirectHop, Code, error) {
+	base, err := url.Parse(cur)
+	if err != nil {
+		return redirectHop{}, ErrURLMalformat, err
 	}
 	ref, err := url.Parse(strings.TrimSpace(loc))
 	if err != nil {
-		m.fail(t, ErrURLMalformat, fmt.Errorf("xfer: bad Location %q: %w", loc, err))
-		return
+		return redirectHop{}, ErrURLMalformat, fmt.Errorf("xfer: bad Location %q: %w", loc, err)
 	}
 	next := base.ResolveReference(ref)
 	var tg target
 	if code, err := tg.set(next); err != nil {
-		m.fail(t, code, fmt.Errorf("xfer: redirect to %q refused: %w", next.Redacted(), err))
-		return
+		return redirectHop{}, code, fmt.Errorf("xfer: redirect to %q refused: %w", next.Redacted(), err)
 	}
+	hop := redirectHop{url: next.String(), method: method, leftOrigin: tg.origin != firstOrigin}
 	switch {
-	case status == 303 && t.method != "HEAD",
-		(status == 301 || status == 302) && t.method == "POST":
-		t.method, t.dropBody = "GET", true
+	case status == 303 && method != "HEAD",
+		(status == 301 || status == 302) && method == "POST":
+		hop.method, hop.dropBody = "GET", true
 	}
-	if tg.key != t.e.parsed.tg.origin() { // the first hop's, which the Easy caches
-		t.stripCreds = true
-	}
-	t.redirects++
-	t.url = next.String()
-	m.newHop(t)
+	return hop, 0, nil
 }
 
 // newHop starts t's next request (a redirect's, or a retry): what belonged to the previous

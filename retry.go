@@ -23,9 +23,8 @@ func (t *transfer) retryableBody() bool {
 
 // retry closes t's dead connection and starts the request again on a new one.
 func (m *Multi) retry(t *transfer) {
-	c := t.conn
-	t.conn, c.t = nil, nil
-	m.closeConn(c)
+	t.conn.reusable = false
+	m.handBack(t)
 	t.retried, t.forceFresh = true, true
 	m.newHop(t) // the new connection has its own connect timeout
 }

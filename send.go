@@ -189,10 +189,11 @@ func (t *transfer) bodyPending() int64 {
 
 // readBody calls Body.Read as a callback.
 func (t *transfer) readBody(p []byte) (int, error) {
-	m := t.e.m
-	m.inCB++
-	defer func() { m.inCB-- }()
-	n, err := t.body.r.Read(p)
+	var n int
+	err := t.e.m.callback(func() (err error) {
+		n, err = t.body.r.Read(p)
+		return err
+	})
 	if n < 0 || n > len(p) {
 		return 0, fmt.Errorf("xfer: Body.Read returned %d", n)
 	}

@@ -121,10 +121,7 @@ func (m *Multi) announce(ent *sockEntry) {
 }
 
 func (m *Multi) callSocket(ent *sockEntry, what Poll) {
-	m.inCB++
-	err := m.opts.Socket(ent.fd, what, ent.data)
-	m.inCB--
-	if err != nil {
+	if err := m.callback(func() error { return m.opts.Socket(ent.fd, what, ent.data) }); err != nil {
 		m.callbackFailed("socket", err)
 	}
 }

@@ -96,10 +96,7 @@ func (m *Multi) progress(t *transfer, force bool) bool {
 		return true
 	}
 	s.lastProgress, s.called = p, true
-	m.inCB++
-	err := f(p)
-	m.inCB--
-	if err != nil {
+	if err := m.callback(func() error { return f(p) }); err != nil {
 		m.fail(t, ErrAbortedByCallback, err)
 		return false
 	}

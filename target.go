@@ -12,18 +12,12 @@ import (
 
 // target is what a URL names: where to connect and how to ask.
 type target struct {
-	host string // host name or address, without brackets
-	key  string // the connection cache key: scheme, host and port (the origin), then for https a space and the TLS identity
-	port uint16
-	tls  bool // https
-}
-
-// origin is the scheme, host and port: the key without the TLS identity.
-func (tg *target) origin() string {
-	if i := strings.IndexByte(tg.key, ' '); i >= 0 {
-		return tg.key[:i]
-	}
-	return tg.key
+	host   string // host name or address, without brackets
+	origin string // scheme://host:port, the host in lower case
+	key    string // the connection cache key: the origin, then for https a space and tlsID
+	tlsID  string // for https, the TLS identity: the config's, and the server name
+	port   uint16
+	tls    bool // https
 }
 
 // parsedURL is what stepInit learns from a URL: kept on the Easy, so a transfer that is
@@ -55,21 +49,23 @@ func (t *transfer) parsedURL() (*parsedURL, Code, error) {
 	if err != nil {
 		return nil, ErrURLMalformat, err
 	}
-	t.url = raw
 	c := &parsedURL{url: t.url, tlsConfig: e.TLSConfig, user: u.User, hostHdr: u.Host, reqTarget: u.RequestURI()}
 	if code, err := c.tg.set(u); err != nil {
 		return nil, code, err
 	}
 	if c.tg.tls {
-		t.target = &c.tg
-		c.tg.key += " " + t.tlsIdentity()
+		c.tg.tlsID = tlsIdentity(e.TLSConfig, c.tg.host)
+		c.tg.key += " " + c.tg.tlsID
 	}
 	if ip, err := netip.ParseAddr(c.tg.host); err == nil && len(e.Resolve) == 0 {
 		c.literal[0], c.isLiteral = netip.AddrPortFrom(ip, c.tg.port), true
 	}
-	if t.redirects == 0 {
+	// A URL given a scheme (checkURL) is used as completed; it is not cached, so the
+	// cache's URL is always the Easy's.
+	if t.redirects == 0 && raw == t.url {
 		e.parsed = c
 	}
+	t.url = raw
 	return c, 0, nil
 }
 
@@ -134,7 +130,8 @@ func (tg *target) set(u *url.URL) (Code, error) {
 		port = uint16(n)
 	}
 	tg.port = port
-	tg.key = scheme + "://" + strings.ToLower(tg.host) + ":" + strconv.Itoa(int(port))
+	tg.origin = scheme + "://" + strings.ToLower(tg.host) + ":" + strconv.Itoa(int(port))
+	tg.key = tg.origin
 	return 0, nil
 }
 

@@ -3,8 +3,11 @@
 package xfer
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/netip"
 	"os/exec"
 	"strings"
 	"testing"
@@ -67,5 +70,54 @@ func TestMalformedURLs(t *testing.T) {
 	}
 	if curl == "" {
 		t.Log("curl is not installed: its exit codes were not compared")
+	}
+}
+
+func TestWithPort(t *testing.T) {
+	ips := func(s ...string) []netip.Addr {
+		var out []netip.Addr
+		for _, a := range s {
+			out = append(out, netip.MustParseAddr(a))
+		}
+		return out
+	}
+	cases := []struct {
+		in   []netip.Addr
+		want string
+	}{
+		{nil, ""},
+		{ips("10.0.0.1"), "10.0.0.1:80"},
+		{ips("::1"), "[::1]:80"},
+		{ips("10.0.0.1", "10.0.0.2", "::1", "::2", "::3"), "[::1]:80 10.0.0.1:80 [::2]:80 10.0.0.2:80 [::3]:80"},
+		{ips("10.0.0.1", "::ffff:10.0.0.9", "fe80::1"), "[fe80::1]:80 10.0.0.1:80 [::ffff:10.0.0.9]:80"},
+	}
+	for _, c := range cases {
+		var got []string
+		for _, a := range withPort(c.in, 80) {
+			got = append(got, a.String())
+		}
+		if s := strings.Join(got, " "); s != c.want {
+			t.Errorf("withPort(%v) = %q, want %q", c.in, s, c.want)
+		}
+	}
+}
+
+func TestBodySize(t *testing.T) {
+	cases := []struct {
+		e    Easy
+		want int64
+	}{
+		{Easy{Body: strings.NewReader("abc")}, 3},
+		{Easy{Body: bytes.NewReader(make([]byte, 10))}, 10},
+		{Easy{Body: bytes.NewBufferString("hello")}, 5},
+		{Easy{Body: strings.NewReader("abc"), BodySize: 7}, 7},
+		{Easy{Body: io.MultiReader(strings.NewReader("abc"))}, -1},
+		{Easy{Body: io.MultiReader(strings.NewReader("abc")), BodySize: 3}, 3},
+		{Easy{Body: strings.NewReader("")}, 0},
+	}
+	for i, c := range cases {
+		if got := bodySize(&c.e); got != c.want {
+			t.Errorf("case %d: bodySize = %d, want %d", i, got, c.want)
+		}
 	}
 }

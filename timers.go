@@ -220,10 +220,7 @@ func (m *Multi) updateTimer() bool {
 }
 
 func (m *Multi) callTimer(d time.Duration) {
-	m.inCB++
-	err := m.opts.Timer(d)
-	m.inCB--
-	if err != nil {
+	if err := m.callback(func() error { return m.opts.Timer(d) }); err != nil {
 		m.callbackFailed("timer", err)
 	}
 }

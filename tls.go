@@ -10,10 +10,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// tlsIdentity names t's TLS identity: the config's, and the server name. Connections and
+// tlsIdentity names a TLS identity: the config's, and the server name. Connections and
 // resumed sessions are shared only within one identity.
-func (t *transfer) tlsIdentity() string {
-	return tlsconn.SessionKey(t.e.TLSConfig) + " host=" + t.target.host
+func tlsIdentity(cfg *tls.Config, host string) string {
+	return tlsconn.SessionKey(cfg) + " host=" + host
 }
 
 // startTLS begins the handshake on t's new connection.
@@ -31,7 +31,7 @@ func (m *Multi) startTLS(t *transfer) {
 		cfg.NextProtos = []string{"http/1.1"}
 	}
 	if cfg.ClientSessionCache == nil {
-		cfg.ClientSessionCache = m.sessionCache(t.tlsIdentity())
+		cfg.ClientSessionCache = m.sessionCache(t.target.tlsID)
 	}
 	t.conn.tls = tlsconn.Client(cfg)
 	m.setState(t, stTLS)
