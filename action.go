@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/xfer-go/xfer/internal/http1"
+	"github.com/xfer-go/xfer/internal/ilist"
 )
 
 // state is where a transfer stands in its life; run takes it one step at a time.
@@ -68,7 +69,7 @@ type transfer struct {
 	dial   *dialState // while the host is looked up and connected to; else nil
 	conn   *conn      // the connection in use
 
-	pprev, pnext *transfer // Multi.pending links
+	plinks ilist.Links[transfer] // in Multi.pending while it waits for a connection slot
 
 	out    []byte     // request bytes not yet written
 	outOff int32      // of out, written
@@ -95,7 +96,6 @@ type transfer struct {
 	reused      bool // the connection came from the idle cache
 	throttled   bool // over MaxRecvSpeed or MaxSendSpeed: waiting for expRateLimit
 	eyeballsDue bool // the next attempt's start time came
-	pending     bool // in Multi.pending
 	woken       bool // taken out of Multi.pending for a freed slot
 }
 
@@ -150,7 +150,7 @@ func (m *Multi) run(t *transfer) {
 		case stConnect:
 			more = m.stepConnect(t)
 		case stPending:
-			if t.pending {
+			if t.plinks.In() {
 				return // not woken yet
 			}
 			m.setState(t, stConnect)
@@ -235,7 +235,7 @@ func (m *Multi) stopTransfer(t *transfer) {
 	m.setState(t, stDone)
 	m.clearAllExpire(t)
 	m.cancelLookup(t)
-	m.pending.remove(t)
+	m.pending.Remove(t)
 	m.closeAttempts(t)
 	m.endDial(t)
 	m.handBack(t)

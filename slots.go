@@ -1,56 +1,18 @@
 package xfer
 
+import "github.com/xfer-go/xfer/internal/ilist"
+
 // The connection limits: MaxHostConnections and MaxTotalConnections. A transfer that would
 // exceed one waits in a FIFO queue, holding no socket and counted as running; each freed
 // slot wakes the first waiting transfer that can use it.
 
-// pendingQueue is an intrusive FIFO of transfers waiting for a connection slot.
-type pendingQueue struct {
-	head, tail *transfer
-	n          int
-}
+// pendingQueue is the FIFO of transfers waiting for a connection slot; a transfer carries
+// its own links (transfer.plinks).
+type pendingQueue = ilist.List[transfer, pendingLinks]
 
-func (q *pendingQueue) push(t *transfer) {
-	t.pending = true
-	t.pprev, t.pnext = q.tail, nil
-	if q.tail != nil {
-		q.tail.pnext = t
-	} else {
-		q.head = t
-	}
-	q.tail = t
-	q.n++
-}
+type pendingLinks struct{}
 
-func (q *pendingQueue) pushFront(t *transfer) {
-	t.pending = true
-	t.pprev, t.pnext = nil, q.head
-	if q.head != nil {
-		q.head.pprev = t
-	} else {
-		q.tail = t
-	}
-	q.head = t
-	q.n++
-}
-
-func (q *pendingQueue) remove(t *transfer) {
-	if !t.pending {
-		return
-	}
-	if t.pprev != nil {
-		t.pprev.pnext = t.pnext
-	} else {
-		q.head = t.pnext
-	}
-	if t.pnext != nil {
-		t.pnext.pprev = t.pprev
-	} else {
-		q.tail = t.pprev
-	}
-	t.pprev, t.pnext, t.pending = nil, nil, false
-	q.n--
-}
+func (pendingLinks) Links(t *transfer) *ilist.Links[transfer] { return &t.plinks }
 
 // slotFree reports whether a new connection to key may be opened now, closing idle
 // connections that stand in the way (the oldest first).
@@ -95,18 +57,18 @@ func (m *Multi) canStart(t *transfer) bool {
 func (m *Multi) queueForSlot(t *transfer) {
 	if t.woken {
 		t.woken = false
-		m.pending.pushFront(t) // it keeps its place
+		m.pending.PushFront(t) // it keeps its place
 		return
 	}
-	m.pending.push(t)
+	m.pending.PushBack(t)
 }
 
 // slotFreed wakes the first waiting transfer that can use a slot now. It is called each
 // time a connection closes or goes idle.
 func (m *Multi) slotFreed() {
-	for t := m.pending.head; t != nil; t = t.pnext {
+	for t := m.pending.Front(); t != nil; t = m.pending.Next(t) {
 		if m.canStart(t) {
-			m.pending.remove(t)
+			m.pending.Remove(t)
 			t.woken = true
 			m.runSoon(t)
 			return
