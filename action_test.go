@@ -6,11 +6,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // TestStateTrace follows the states transfers go through, as setState sees them.
 func TestStateTrace(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	tlsSrv, cfg := newTLSServer(t)
 	l := newEpollLoop(t, MultiOptions{MaxTotalConnections: 1})

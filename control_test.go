@@ -18,10 +18,12 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 func TestMaxHostConnections(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{MaxHostConnections: 4})
 	var es []*Easy
@@ -44,7 +46,7 @@ func TestMaxHostConnections(t *testing.T) {
 }
 
 func TestMaxTotalConnections(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srvs := []*httptest.Server{newServer(t), newServer(t), newServer(t)}
 	l := newEpollLoop(t, MultiOptions{MaxTotalConnections: 2})
 	var es []*Easy
@@ -65,7 +67,7 @@ func TestMaxTotalConnections(t *testing.T) {
 }
 
 func TestPendingTransferTimesOut(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{MaxHostConnections: 1})
 	busy := NewEasy(srv.URL + "/stall")
@@ -98,7 +100,7 @@ func TestPendingTransferTimesOut(t *testing.T) {
 }
 
 func TestSequentialTransfersShareOneConnection(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{})
 	connects := 0
@@ -136,7 +138,7 @@ func closingServer(t *testing.T) (url string, accepts *atomic.Int32, bodies *[]s
 }
 
 func TestRetryOnDeadReusedConnection(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	url, accepts, _ := closingServer(t)
 	l := newEpollLoop(t, MultiOptions{})
 	first := NewEasy(url + "/1")
@@ -244,7 +246,7 @@ func (rs *redirectServer) lastCreds() string {
 }
 
 func TestRedirects(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	a := newRedirectServer(t)
 	b := newRedirectServer(t)
 	a.mu.Lock()
@@ -330,7 +332,7 @@ func TestRedirects(t *testing.T) {
 }
 
 func TestPauseFromWrite(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{})
 	e := NewEasy(srv.URL + "/body?size=300000&seed=5&framing=chunked")
@@ -377,7 +379,7 @@ func TestPauseFromWrite(t *testing.T) {
 }
 
 func TestLowSpeedLimit(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	url := rawServer(t, func(c net.Conn) {
 		readRequest(c)
 		c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"))
@@ -408,7 +410,7 @@ func TestLowSpeedLimit(t *testing.T) {
 }
 
 func TestMaxRecvSpeed(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{})
 	e := NewEasy(srv.URL + "/body?size=1048576&seed=2")
@@ -430,7 +432,7 @@ func TestMaxRecvSpeed(t *testing.T) {
 }
 
 func TestProgress(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{})
 	e := NewEasy(srv.URL + "/body?size=200000")
@@ -463,7 +465,7 @@ func TestProgress(t *testing.T) {
 // TestLocalAddr binds the local address, and checks that Info's LocalAddr and RemoteAddr
 // are the very ends the server saw, ports included, over IPv4 and IPv6.
 func TestLocalAddr(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	for _, c := range []struct{ listen, local string }{{"127.0.0.1:0", "127.0.0.2"}, {"[::1]:0", ""}} {
 		ln, err := net.Listen("tcp", c.listen)
 		if err != nil {
@@ -494,7 +496,7 @@ func TestLocalAddr(t *testing.T) {
 }
 
 func TestPendingTimeoutWithPerform(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	m, err := NewMulti(MultiOptions{MaxTotalConnections: 1})
 	if err != nil {
@@ -518,7 +520,7 @@ func TestPendingTimeoutWithPerform(t *testing.T) {
 }
 
 func TestMaxConnectsClosesOldestIdle(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	var srvs []*httptest.Server
 	for i := 0; i < 4; i++ {
 		srvs = append(srvs, newServer(t))
@@ -547,7 +549,7 @@ func TestMaxConnectsClosesOldestIdle(t *testing.T) {
 }
 
 func TestPausedBothWaysIsExemptFromLowSpeed(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{})
 	e := NewEasy(srv.URL + "/body?size=200000&framing=chunked")
@@ -586,7 +588,7 @@ func TestPausedBothWaysIsExemptFromLowSpeed(t *testing.T) {
 // buffer is lent by the Multi, the parser keeps the reply's fields in memory it reuses, and
 // the status needs no Info, so a request allocates nothing.
 func TestKeepAliveRequestAllocations(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	base, _ := startChild(t, "http")
 	l := newEpollLoop(t, MultiOptions{})
 	n := 0
@@ -631,7 +633,7 @@ func TestKeepAliveRequestAllocations(t *testing.T) {
 // ("Connection: close"), and its connection is not kept: the next transfer connects anew,
 // while a transfer without it leaves its connection for the next one.
 func TestForbidReuse(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	var mu sync.Mutex
 	var closes []bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/xfer-go/xfer/internal/testutil"
 	"github.com/xfer-go/xfer/resolver"
 	"golang.org/x/sys/unix"
 )
@@ -108,7 +109,7 @@ func (s *dnsServer) resolver(t testing.TB) *resolver.Resolver {
 }
 
 func TestTransfersByName(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	dnsSrv := newDNSServer(t)
@@ -233,7 +234,7 @@ func blackholeV6(t testing.TB, port int) {
 }
 
 func TestHappyEyeballs(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	_, portStr, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	var port int

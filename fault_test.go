@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xfer-go/xfer/internal/testutil"
 	"github.com/xfer-go/xfer/resolver"
 )
 
@@ -91,7 +92,7 @@ type faultHealthy struct {
 }
 
 func runFaultCases(t *testing.T, cases []faultCase) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			if c.skip != "" {
@@ -108,7 +109,7 @@ func runFaultCases(t *testing.T, cases []faultCase) {
 
 // runFault runs one case.
 func runFault(t *testing.T, c faultCase) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	r := &faultRun{t: t, poke: c.spurious}
 	r.srv = newFaultServer(t, c.scripts...)
 	r.web = newServer(t)
@@ -1097,7 +1098,7 @@ func faultPauseFromLoopCallbacks(t *testing.T, r *faultRun, e *Easy) {
 // from inside the timer callback that follows the end of another transfer, when nothing
 // else is going on: the unpause alone must get the paused transfer to its end.
 func faultUnpauseFromTimer(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	body := strings.Repeat("z", 1000)
 	srv := newFaultServer(t, faultReply(faultStatus200+"Content-Length: 1000\r\n\r\n"+body)...)
 	web := newServer(t)
@@ -1158,7 +1159,7 @@ func faultUnpauseFromTimer(t *testing.T) {
 // header, and an idle connection in the cache. Close must remove every socket (PollRemove
 // first), queue no message, and leave later calls an error, not a panic.
 func faultCloseInFlight(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	// A DNS server that never answers keeps lookups in flight.
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -1294,7 +1295,7 @@ func faultCloseInFlight(t *testing.T) {
 // server (plus the healthy ones) while the loop keeps reporting events for the old fd
 // number, which the kernel hands to the next socket.
 func faultStaleFd(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	body := string(bodyFor(200000, 55))
 	srv := newFaultServer(t,
 		[]faultStep{fault.ReadRequest(), fault.Close()},
@@ -1352,7 +1353,7 @@ func faultStaleFd(t *testing.T) {
 // faultHostConnectionCap runs 60 transfers to the fault server with MaxHostConnections 6,
 // beside the healthy ones: all complete and the server never sees more than 6 connections.
 func faultHostConnectionCap(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	var serveMany []faultStep
 	for i := 0; i < 60; i++ {
 		serveMany = append(serveMany, fault.ReadRequest(), fault.Sleep(2*time.Millisecond), fault.Write(faultOKResponse))
@@ -1397,7 +1398,7 @@ func faultHostConnectionCap(t *testing.T) {
 // ends once with ErrAbortedByCallback, its sockets are removed, and once every transfer is
 // removed the Multi runs new ones.
 func faultLoopCallbackError(t *testing.T, which string) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newFaultServer(t, []faultStep{fault.ReadRequest(),
 		fault.Write(faultStatus200 + "Content-Length: 1000\r\n\r\n" + strings.Repeat("m", 100)), fault.Stall()})
 	web := newServer(t)

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // faultServer is a scripted TCP server on 127.0.0.1 for fault injection. Each accepted
@@ -385,7 +387,7 @@ func (fc *faultConn) readN(n int) bool {
 }
 
 func TestFaultServerScripts(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s := newFaultServer(t,
 		[]faultStep{fault.ReadRequest(), fault.Trickle("abcdef", 2, 5*time.Millisecond), fault.ReadHead(), fault.Write("x"), fault.Close()},
 		[]faultStep{fault.ReadHead(), fault.Reset()},

@@ -5,13 +5,15 @@ package xfer
 import (
 	"testing"
 	"time"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // TestWaitWithNothingToWaitFor checks that Wait returns at once when the Multi has no socket
 // waiting for anything and no extra fd is given (curl_multi_wait), while Poll sleeps until
 // Wakeup (curl_multi_poll).
 func TestWaitWithNothingToWaitFor(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	m, err := NewMulti(MultiOptions{})
 	if err != nil {

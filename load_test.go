@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xfer-go/xfer/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -73,7 +74,7 @@ func (s *transferSet) check(t testing.TB) {
 }
 
 func TestThousandTransfersEpoll(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	base := newChildServer(t)
 	set := newTransferSet(base, 1000)
 	l := newEpollLoop(t, MultiOptions{})
@@ -103,7 +104,7 @@ func TestThousandTransfersEpoll(t *testing.T) {
 }
 
 func TestThousandTransfersSelect(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	base := newChildServer(t)
 	set := newTransferSet(base, 1000)
 	m, err := NewMulti(MultiOptions{})
@@ -151,7 +152,7 @@ func TestThousandTransfersSelect(t *testing.T) {
 }
 
 func TestThousandTransfersWait(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	base := newChildServer(t)
 	set := newTransferSet(base, 1000)
 	m, err := NewMulti(MultiOptions{})
@@ -183,7 +184,7 @@ func TestThousandTransfersWait(t *testing.T) {
 }
 
 func TestPollWakeup(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	m, err := NewMulti(MultiOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@
 package xfer
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -12,30 +11,24 @@ import (
 	"io"
 	"log"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"go.uber.org/goleak"
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // TestMain either runs the tests or, when asked through the environment, serves the test
 // handler from a child process (so the client's goroutine and fd counts are its own).
 func TestMain(m *testing.M) {
-	if mode := os.Getenv("XFER_TEST_SERVER"); mode != "" {
+	if mode := testutil.ChildMode(childEnv); mode != "" {
 		serveChild(mode == "tls")
 		return
 	}
-	// Start the runtime's network poller now, so its fds are part of every baseline.
-	if ln, err := net.Listen("tcp", "127.0.0.1:0"); err == nil {
-		ln.Close()
-	}
+	testutil.StartNetpoller()
 	os.Exit(m.Run())
 }
 
@@ -148,75 +141,18 @@ func newChildTLSServer(t testing.TB) (string, *tls.Config) {
 	return base, &tls.Config{RootCAs: pool}
 }
 
+// childEnv tells the test binary to serve the test handler instead of running tests.
+const childEnv = "XFER_TEST_SERVER"
+
 func startChild(t testing.TB, mode string) (base, extra string) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "XFER_TEST_SERVER="+mode)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	out := bufio.NewReader(stdout)
-	line, err := out.ReadString('\n')
-	if err != nil || strings.HasPrefix(line, "error") {
-		t.Fatalf("child server: %q %v", line, err)
-	}
+	n := 1
 	if mode == "tls" {
-		extra, err = out.ReadString('\n')
-		if err != nil {
-			t.Fatalf("child server: %v", err)
-		}
+		n = 2
 	}
-	t.Cleanup(func() {
-		stdin.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
+	lines := testutil.StartChild(t, childEnv, mode, n)
 	scheme := "http://"
 	if mode == "tls" {
-		scheme = "https://"
+		scheme, extra = "https://", lines[1]
 	}
-	return scheme + strings.TrimSpace(line), strings.TrimSpace(extra)
-}
-
-// countFds counts this process's open fds.
-func countFds(t testing.TB) int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ents)
-}
-
-// checkLeaks makes the test fail if it leaves an fd or a goroutine behind. Call it first,
-// so its check runs after every other cleanup.
-func checkLeaks(t testing.TB) {
-	before := countFds(t)
-	ignore := goleak.IgnoreCurrent()
-	t.Cleanup(func() {
-		if t.Failed() {
-			return
-		}
-		goleak.VerifyNone(t, ignore)
-		var after int
-		for i := 0; i < 100; i++ { // servers close their side asynchronously
-			if after = countFds(t); after <= before {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Errorf("fd leak: %d open before, %d after", before, after)
-	})
+	return scheme + lines[0], extra
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xfer-go/xfer/internal/testutil"
 	"github.com/xfer-go/xfer/resolver"
 
 	"golang.org/x/sys/unix"
@@ -31,7 +32,7 @@ func collect(dst *[]byte) func([]byte) (int, error) {
 }
 
 func TestSingleGet(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{})
 	var got []byte
@@ -153,7 +154,7 @@ func closedPort(t testing.TB) string {
 }
 
 func TestCallbacksOnlyOnChange(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{})
 	var got []byte
@@ -213,7 +214,7 @@ func TestCallbacksOnlyOnChange(t *testing.T) {
 }
 
 func TestTimerOnlyOnChange(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{})
 	e := NewEasy(srv.URL + "/stall")
@@ -257,7 +258,7 @@ func TestTimerOnlyOnChange(t *testing.T) {
 }
 
 func TestTimeoutEndsTransfer(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{})
 	e := NewEasy(srv.URL + "/stall")
@@ -282,7 +283,7 @@ func TestTimeoutEndsTransfer(t *testing.T) {
 }
 
 func TestStaleFdIgnored(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	l := newEpollLoop(t, MultiOptions{})
 	for _, fd := range []int{0, 5, 999999} {
 		running, err := l.m.SocketAction(fd, EventIn|EventOut)
@@ -299,7 +300,7 @@ func TestStaleFdIgnored(t *testing.T) {
 }
 
 func TestRecursionRefused(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{})
 	other := NewEasy(srv.URL + "/body?size=1")
@@ -379,7 +380,7 @@ func TestRecursionRefused(t *testing.T) {
 }
 
 func TestRemoveRunningTransfer(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{})
 	e := NewEasy(srv.URL + "/stall")
@@ -421,7 +422,7 @@ func TestRemoveRunningTransfer(t *testing.T) {
 }
 
 func TestCloseWithTransfersInFlight(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{})
 	var es []*Easy
@@ -464,7 +465,7 @@ func TestCloseWithTransfersInFlight(t *testing.T) {
 }
 
 func TestCallbackErrorKillsMulti(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{})
 	boom := errors.New("boom")
@@ -507,7 +508,7 @@ func TestCallbackErrorKillsMulti(t *testing.T) {
 }
 
 func TestHandleErrors(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	m1, _ := NewMulti(MultiOptions{})
 	m2, _ := NewMulti(MultiOptions{})
 	defer m1.Close()
@@ -540,7 +541,7 @@ func TestHandleErrors(t *testing.T) {
 }
 
 func TestTransferErrors(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	nothing := rawServer(t, func(c net.Conn) { readRequest(c) })
 	partial := rawServer(t, func(c net.Conn) {
 		readRequest(c)
@@ -630,7 +631,7 @@ func resolverForTest(t testing.TB) (*resolver.Resolver, error) {
 }
 
 func TestHugeTimeoutsDoNotOverflow(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	e := NewEasy(srv.URL + "/body?size=10")
 	e.Timeout, e.ConnectTimeout = time.Duration(1<<63-1), time.Duration(1<<63-1)

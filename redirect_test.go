@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 func TestPlanRedirect(t *testing.T) {
@@ -88,7 +90,7 @@ func TestWithoutCredentials(t *testing.T) {
 // TestErrorURLIsEffective checks that a transfer that fails after a redirect reports the
 // URL it failed on, in Error.URL as in Info.EffectiveURL.
 func TestErrorURLIsEffective(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	refused := closedPort(t) + "/gone"
 	start := rawServer(t, func(c net.Conn) {
 		readRequest(c)

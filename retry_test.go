@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xfer-go/xfer/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -129,7 +130,7 @@ func TestRetryWhenWriteFails(t *testing.T) {
 				name = "TLS " + name
 			}
 			t.Run(name, func(t *testing.T) {
-				checkLeaks(t)
+				testutil.CheckLeaks(t)
 				s, cfg := newResettingServer(t, useTLS)
 				l := newEpollLoop(t, MultiOptions{})
 				first := NewEasy(s.url + "/1")

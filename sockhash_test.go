@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // TestPauseInsideSocketCallback pauses and unpauses transfers from inside SocketFunc: the
@@ -28,7 +30,7 @@ func TestPauseInsideSocketCallback(t *testing.T) {
 }
 
 func testPauseInsideSocketCallback(t *testing.T, dir PauseDir, owner bool) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{})
 	const size = 300 << 10

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // stressFault is what the stress server does to one transfer.
@@ -82,7 +84,7 @@ func TestStress(t *testing.T) {
 	if raceEnabled {
 		n = 2000
 	}
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	var bases []string
 	for i := 0; i < 4; i++ { // several listeners: one backlog would overflow
 		bases = append(bases, rawServer(t, serveStress))

@@ -12,12 +12,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // TestMalformedURLs checks the code each kind of bad URL ends with, and that the curl tool
 // exits with the same number for it (when curl is installed).
 func TestMalformedURLs(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	refused := strings.TrimPrefix(closedPort(t), "http://")
 	cases := []struct {
 		url  string

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // fillTimers queues n nodes at random times within 1,000 seconds and returns them.
@@ -22,7 +24,7 @@ func fillTimers(q *timerQueue, n int, r *rand.Rand) []timerNode {
 // removals: after every step the O(1) first is the earliest queued node (ties go to the
 // one set first), and draining the queue gives every node in order.
 func TestTimerQueue(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	var q timerQueue
 	q.init()
 	r := rand.New(rand.NewPCG(3, 4))
@@ -71,7 +73,7 @@ func TestTimerQueue(t *testing.T) {
 // TestExpiryDoesNotAllocate: with 100,000 transfers' nodes queued, moving an expiry,
 // taking the earliest and asking for the timeout allocate nothing.
 func TestExpiryDoesNotAllocate(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	var q timerQueue
 	q.init()
 	r := rand.New(rand.NewPCG(5, 6))

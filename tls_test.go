@@ -21,6 +21,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // newTLSServer starts the test handler over TLS; its certificate is trusted by the
@@ -34,7 +36,7 @@ func newTLSServer(t testing.TB) (*httptest.Server, *tls.Config) {
 }
 
 func TestHTTPSTransfers(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv, cfg := newTLSServer(t)
 	set := newTransferSet(srv.URL, 200)
 	l := newEpollLoop(t, MultiOptions{})
@@ -65,7 +67,7 @@ func TestHTTPSTransfers(t *testing.T) {
 }
 
 func TestHTTPSVerification(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv, cfg := newTLSServer(t)
 	garbage := rawServer(t, func(c net.Conn) {
 		c.Write([]byte("HTTP/1.1 400 Bad Request\r\n\r\nnot TLS at all......................................"))
@@ -114,7 +116,7 @@ func TestHTTPSVerification(t *testing.T) {
 }
 
 func TestHTTPSResumption(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv, cfg := newTLSServer(t)
 	var states []*tls.ConnectionState
 	l := newEpollLoop(t, MultiOptions{})
@@ -142,7 +144,7 @@ func port(u string) string {
 }
 
 func TestHTTPSFiveHundredConcurrent(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	base, cfg := newChildTLSServer(t)
 	set := newTransferSet(base, 500)
 	l := newEpollLoop(t, MultiOptions{})
@@ -212,7 +214,7 @@ func selfSigned(t testing.TB, cn string, notAfter time.Time, parent *tls.Certifi
 }
 
 func TestHTTPSExpiredCertificate(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	ca := selfSigned(t, "test CA", time.Now().Add(24*time.Hour), nil)
 	leaf := selfSigned(t, "expired", time.Now().Add(-time.Hour), &ca)
 	srv := httptest.NewUnstartedServer(testHandler())
@@ -232,7 +234,7 @@ func TestHTTPSExpiredCertificate(t *testing.T) {
 }
 
 func TestHTTPSClientCertificatesDoNotShare(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if len(r.TLS.PeerCertificates) > 0 {
 			io.WriteString(w, r.TLS.PeerCertificates[0].Subject.CommonName)
@@ -279,7 +281,7 @@ func TestHTTPSClientCertificatesDoNotShare(t *testing.T) {
 // second request arrives, so the request is sent again on a new connection; that one is
 // accepted but never answers the handshake. The new connection's ConnectTimeout ends it.
 func TestRetryHasItsOwnConnectTimeout(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	cert := selfSigned(t, "xfer test", time.Now().Add(24*time.Hour), nil)
 	var accepts atomic.Int32
 	url := rawServer(t, func(c net.Conn) {

@@ -8,10 +8,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 func TestParseResolvConf(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	dir := t.TempDir()
 	write := func(content string) string {
 		p := filepath.Join(dir, "resolv.conf")
@@ -74,7 +76,7 @@ options ndots:2 timeout:3 attempts:4 rotate edns0
 }
 
 func TestSystemConfig(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	cfg, err := SystemConfig()
 	if err != nil {
 		t.Skip("no readable /etc/resolv.conf:", err)
@@ -90,7 +92,7 @@ func TestSystemConfig(t *testing.T) {
 }
 
 func TestNewChecksConfig(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	r, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xfer-go/xfer/internal/testutil"
 	"golang.org/x/net/dns/dnsmessage"
 )
 
@@ -16,7 +17,7 @@ import (
 // query's so that the bytes get past the first check. Nothing may panic, and
 // done may be called at most once.
 func FuzzReply(f *testing.F) {
-	checkLeaks(f)
+	testutil.CheckLeaks(f)
 	for _, seed := range fuzzSeeds(f) {
 		f.Add(seed)
 	}

@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xfer-go/xfer/internal/testutil"
 	"golang.org/x/net/dns/dnsmessage"
 )
 
 func TestCacheHitSendsNoQuery(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s := startServer(t, zone(60, "www.example. 300 IN A 127.0.0.1", "www.example. 300 IN AAAA ::1"))
 	lp := newLoop(t, cfgFor(s))
 	first := lp.resolve("www.example.")
@@ -39,7 +40,7 @@ func TestCacheHitSendsNoQuery(t *testing.T) {
 }
 
 func TestTTLExpiry(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s := startServer(t, zone(60, "www.example. 1 IN A 127.0.0.1", "www.example. 1 IN AAAA ::1"))
 	lp := newLoop(t, cfgFor(s))
 	lp.resolve("www.example.")
@@ -57,7 +58,7 @@ func TestTTLExpiry(t *testing.T) {
 }
 
 func TestTTLLimits(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s := startServer(t, zone(60,
 		"top.example. 2147483648 IN A 127.0.0.1", // top bit set: 0 (RFC 2181 §8)
 		"max.example. 4294967295 IN A 127.0.0.1",
@@ -80,7 +81,7 @@ func TestTTLLimits(t *testing.T) {
 }
 
 func TestNegativeCache(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	for _, tc := range []struct {
 		negTTL  uint32
 		queries int
@@ -115,7 +116,7 @@ func TestNegativeCache(t *testing.T) {
 }
 
 func TestConcurrentLookupsShareQueries(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s := startServer(t, zone(60, "www.example. 60 IN A 127.0.0.1", "www.example. 60 IN AAAA ::1"))
 	lp := newLoop(t, cfgFor(s))
 	var os []*outcome
@@ -142,7 +143,7 @@ func TestConcurrentLookupsShareQueries(t *testing.T) {
 }
 
 func TestManyLookupsFewNames(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	var records []string
 	for i := range 50 {
 		records = append(records, fmt.Sprintf("h%d.example. 60 IN A 127.0.0.%d", i, i+1))
@@ -165,7 +166,7 @@ func TestManyLookupsFewNames(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s := startServer(t, nil)
 	cfg := cfgFor(s)
 	cfg.Timeout = 5 * time.Second
@@ -195,7 +196,7 @@ func TestCancel(t *testing.T) {
 }
 
 func TestCancelOneOfTwo(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s := startServer(t, zone(60, "www.example. 60 IN A 127.0.0.1"))
 	lp := newLoop(t, cfgFor(s))
 	a, b := new(outcome), new(outcome)
@@ -212,7 +213,7 @@ func TestCancelOneOfTwo(t *testing.T) {
 }
 
 func TestClose(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s := startServer(t, nil)
 	lp := newLoop(t, cfgFor(s))
 	o1, o2 := new(outcome), new(outcome)
@@ -241,7 +242,7 @@ func TestClose(t *testing.T) {
 }
 
 func TestCallbacksMayCallBack(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s := startServer(t, zone(60, "www.example. 60 IN A 127.0.0.1", "other.example. 60 IN A 127.0.0.2"))
 	lp := newLoop(t, cfgFor(s))
 	var order []string
@@ -271,7 +272,7 @@ func TestCallbacksMayCallBack(t *testing.T) {
 }
 
 func TestRotate(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s1 := startServer(t, zone(60, "www.example. 60 IN A 127.0.0.1"))
 	s2 := startServer(t, zone(60, "www.example. 60 IN A 127.0.0.1"))
 	cfg := cfgFor(s1, s2)
@@ -285,7 +286,7 @@ func TestRotate(t *testing.T) {
 }
 
 func TestPortsAndIDs(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s := startServer(t, zone(60))
 	lp := newLoop(t, cfgFor(s))
 	done := 0

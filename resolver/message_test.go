@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/xfer-go/xfer/internal/testutil"
 	"golang.org/x/net/dns/dnsmessage"
 )
 
@@ -69,7 +70,7 @@ func withQuestions(f func(qs *[]dnsmessage.Question)) msgOpt {
 }
 
 func TestPackQuery(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	b, err := packQuery([]byte{0, 0}, testID, testQ)
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +86,7 @@ func TestPackQuery(t *testing.T) {
 }
 
 func TestParseReply(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	for _, tc := range []struct {
 		name      string
 		msg       []byte
@@ -141,7 +142,7 @@ func TestParseReply(t *testing.T) {
 }
 
 func TestParseReplyMismatch(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	other := func(f func(q *dnsmessage.Question)) msgOpt {
 		return withQuestions(func(qs *[]dnsmessage.Question) { f(&(*qs)[0]) })
 	}
@@ -177,7 +178,7 @@ func rr(name []byte, rdata ...byte) []byte {
 }
 
 func TestParseReplyMalformed(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	const ans = 29 // offset of the answer section in raw
 	long := []byte{}
 	for range 4 {
@@ -211,7 +212,7 @@ func TestParseReplyMalformed(t *testing.T) {
 }
 
 func TestErrorMessages(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := netip.MustParseAddrPort("127.0.0.1:53")
 	for _, tc := range []struct {
 		err  error

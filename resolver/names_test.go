@@ -9,10 +9,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 func TestNameList(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	search := []string{"corp.example", "example"}
 	for _, tc := range []struct {
 		host  string
@@ -34,7 +36,7 @@ func TestNameList(t *testing.T) {
 }
 
 func TestValidName(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	for name, want := range map[string]bool{
 		"www.example.com": true, "www.example.com.": true, "a": true, "_srv.x-y.example": true,
 		"": false, ".": false, "a..b": false, "-a.example": false, "a-.example": false,
@@ -49,7 +51,7 @@ func TestValidName(t *testing.T) {
 }
 
 func TestSearchAndNdots(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s := startServer(t, zone(60,
 		"foo.corp.example. 60 IN A 127.0.0.21",
 		"bar. 60 IN A 127.0.0.22",
@@ -97,7 +99,7 @@ func TestSearchAndNdots(t *testing.T) {
 }
 
 func TestSpecialNamesAskNothing(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s := startServer(t, zone(60, "myhost. 60 IN A 127.0.0.9", "myhost.corp.example. 60 IN A 127.0.0.9"))
 	hosts := filepath.Join(t.TempDir(), "hosts")
 	if err := os.WriteFile(hosts, []byte("# comment\n::5 myhost\n127.0.0.5 MyHost myhost.corp.example # trailing\nbad-address other\n"), 0o644); err != nil {
@@ -139,7 +141,7 @@ func TestSpecialNamesAskNothing(t *testing.T) {
 }
 
 func TestLookupHostsRereads(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	hosts := filepath.Join(t.TempDir(), "hosts")
 	write := func(content string, mtime time.Time) {
 		if err := os.WriteFile(hosts, []byte(content), 0o644); err != nil {

@@ -12,12 +12,13 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/xfer-go/xfer/internal/testutil"
 	"golang.org/x/net/dns/dnsmessage"
 	"golang.org/x/sys/unix"
 )
 
 func TestAAndAAAA(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s := startServer(t, zone(60, "www.example. 300 IN A 127.0.0.1", "www.example. 300 IN A 127.0.0.2", "www.example. 300 IN AAAA ::1"))
 	lp := newLoop(t, cfgFor(s))
 	o := lp.resolve("www.example.")
@@ -39,7 +40,7 @@ func TestAAndAAAA(t *testing.T) {
 }
 
 func TestCNAMEChain(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	base := zone(60,
 		"a.example. 300 IN CNAME b.example.",
 		"b.example. 200 IN CNAME c.example.",
@@ -81,7 +82,7 @@ type capture struct {
 func (c *capture) WriteMsg(m *dns.Msg) error { c.msg = m; return nil }
 
 func TestCNAMELimit(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	chain := func(n int) []string {
 		var rrs []string
 		for i := range n {
@@ -99,7 +100,7 @@ func TestCNAMELimit(t *testing.T) {
 		{"loop", []string{"na.example. 60 IN CNAME nb.example.", "nb.example. 60 IN CNAME na.example."}, ErrCNAMELoop},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			checkLeaks(t)
+			testutil.CheckLeaks(t)
 			s := startServer(t, zone(60, tc.records...))
 			lp := newLoop(t, cfgFor(s))
 			o := lp.resolve("na.example.")
@@ -114,7 +115,7 @@ func TestCNAMELimit(t *testing.T) {
 }
 
 func TestNXDOMAIN(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s := startServer(t, zone(60))
 	lp := newLoop(t, cfgFor(s))
 	o := lp.resolve("nothing.example.")
@@ -134,10 +135,10 @@ func TestNXDOMAIN(t *testing.T) {
 }
 
 func TestServerFailure(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	for _, rcode := range []int{dns.RcodeServerFailure, dns.RcodeRefused} {
 		t.Run(dns.RcodeToString[rcode], func(t *testing.T) {
-			checkLeaks(t)
+			testutil.CheckLeaks(t)
 			s := startServer(t, func(w dns.ResponseWriter, req *dns.Msg) {
 				m := new(dns.Msg)
 				m.SetRcode(req, rcode)
@@ -164,7 +165,7 @@ func TestServerFailure(t *testing.T) {
 }
 
 func TestNoData(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s := startServer(t, zone(60,
 		"txt.example. 60 IN TXT \"no address\"",
 		"v4.example. 60 IN A 127.0.0.7",
@@ -184,7 +185,7 @@ func TestNoData(t *testing.T) {
 }
 
 func TestSilentServer(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	s := startServer(t, nil)
 	cfg := cfgFor(s)
 	cfg.Timeout = 100 * time.Millisecond
@@ -212,7 +213,7 @@ func TestSilentServer(t *testing.T) {
 }
 
 func TestFailover(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	silent := startServer(t, nil)
 	good := startServer(t, zone(60, "www.example. 60 IN A 127.0.0.8"))
 	cfg := cfgFor(silent, good)
@@ -228,7 +229,7 @@ func TestFailover(t *testing.T) {
 }
 
 func TestFailoverAfterServfail(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	bad := startServer(t, func(w dns.ResponseWriter, req *dns.Msg) {
 		m := new(dns.Msg)
 		m.SetRcode(req, dns.RcodeServerFailure)
@@ -252,7 +253,7 @@ func TestFailoverAfterServfail(t *testing.T) {
 }
 
 func TestFailoverPortUnreachable(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	// A port nothing listens on: the ICMP error ends the try at once.
 	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
@@ -276,7 +277,7 @@ func TestFailoverPortUnreachable(t *testing.T) {
 }
 
 func TestTruncatedRetriesOverTCP(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	full := zone(60, "big.example. 60 IN A 127.0.0.11", "big.example. 60 IN A 127.0.0.12", "big.example. 60 IN AAAA ::11")
 	s := startServer(t, func(w dns.ResponseWriter, req *dns.Msg) {
 		if w.RemoteAddr().Network() == "udp" {
@@ -331,7 +332,7 @@ func readTCPQuery(c net.Conn) (*dns.Msg, error) {
 }
 
 func TestTCPPartialReads(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	rrs := []dns.RR{}
 	for _, s := range []string{"slow.example. 60 IN A 127.0.0.13", "slow.example. 60 IN AAAA ::13"} {
 		rr, _ := dns.NewRR(s)
@@ -363,7 +364,7 @@ func TestTCPPartialReads(t *testing.T) {
 }
 
 func TestTCPBadReplies(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	for _, tc := range []struct {
 		name string
 		tcp  func(c net.Conn)
@@ -397,7 +398,7 @@ func TestTCPBadReplies(t *testing.T) {
 		}, ErrMalformedReply},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			checkLeaks(t)
+			testutil.CheckLeaks(t)
 			s := startServerTCP(t, truncate, tc.tcp)
 			cfg := cfgFor(s)
 			cfg.Timeout, cfg.Attempts = 100*time.Millisecond, 1
@@ -415,7 +416,7 @@ func TestTCPBadReplies(t *testing.T) {
 }
 
 func TestSpoofedRepliesIgnored(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	genuine := mustRRs("www.example. 60 IN A 127.0.0.10")
 	spoof := mustRRs("www.example. 60 IN A 127.0.0.66")
 	s := startServer(t, func(w dns.ResponseWriter, req *dns.Msg) {
@@ -458,7 +459,7 @@ func TestSpoofedRepliesIgnored(t *testing.T) {
 }
 
 func TestFromServer(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := netip.MustParseAddrPort("127.0.0.1:5353")
 	for _, tc := range []struct {
 		sa   unix.Sockaddr
@@ -481,7 +482,7 @@ func TestFromServer(t *testing.T) {
 }
 
 func TestFloodOfDatagrams(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	genuine := mustRRs("www.example. 60 IN A 127.0.0.10")
 	s := startServer(t, func(w dns.ResponseWriter, req *dns.Msg) {
 		// More datagrams than one ProcessFd call reads, then the answer.

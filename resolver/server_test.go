@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/xfer-go/xfer/internal/testutil"
 	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
 )
@@ -22,41 +23,8 @@ import (
 func TestMain(m *testing.M) {
 	// Bring up the runtime's network poller before any test counts fds:
 	// its epoll fd lives as long as the process.
-	if ln, err := net.Listen("tcp", "127.0.0.1:0"); err == nil {
-		ln.Close()
-	}
+	testutil.StartNetpoller()
 	goleak.VerifyTestMain(m)
-}
-
-// checkLeaks makes t fail if it leaves a goroutine running or an fd open.
-// Call it first: the cleanups registered later (servers) run before it.
-func checkLeaks(t testing.TB) {
-	t.Helper()
-	before := countFds(t)
-	t.Cleanup(func() {
-		goleak.VerifyNone(t)
-		// A file closed by the runtime (a finalizer) may lag a moment.
-		deadline := time.Now().Add(2 * time.Second)
-		for {
-			after := countFds(t)
-			if after == before {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("fd leak: %d open before, %d after", before, after)
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	})
-}
-
-func countFds(t testing.TB) int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip("no /proc/self/fd:", err)
-	}
-	return len(ents)
 }
 
 // server is a DNS server on 127.0.0.1, UDP and TCP on one port.

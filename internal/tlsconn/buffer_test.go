@@ -6,12 +6,14 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // TestBuffer checks the byte queue against a plain slice under random
 // writes and consumes, and that it holds no memory whenever it is empty.
 func TestBuffer(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	rng := rand.New(rand.NewPCG(7, 7))
 	var q buffer
 	var ref []byte
@@ -54,7 +56,7 @@ func TestBuffer(t *testing.T) {
 }
 
 func TestBufferPoolClasses(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	for _, n := range []int{1, 4 << 10, 4<<10 + 1, 17 << 10, 64 << 10, 64<<10 + 1} {
 		b, box := alloc(n)
 		if cap(b) < n || len(b) != 0 {

@@ -10,6 +10,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"testing"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // serveHello completes the handshake, writes "hello", answers "ping" with
@@ -43,7 +45,7 @@ func TestHandshake(t *testing.T) {
 			chunk int
 		}{{"whole", 0}, {"bytewise", 1}, {"3bytes", 3}} {
 			t.Run(v.name+"/"+feed.name, func(t *testing.T) {
-				checkLeaks(t)
+				testutil.CheckLeaks(t)
 				pki := newPKI(t, v.v)
 				d := startTLS(t, pki.client(), pki.server, serveHello(t))
 				d.chunk = feed.chunk
@@ -83,7 +85,7 @@ func TestHandshake(t *testing.T) {
 }
 
 func TestALPN(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	pki := newPKI(t, tls.VersionTLS13)
 	pki.server.NextProtos = []string{"h2", "http/1.1"}
 	cfg := pki.client()
@@ -102,7 +104,7 @@ func TestALPN(t *testing.T) {
 func TestResumption(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v.name, func(t *testing.T) {
-			checkLeaks(t)
+			testutil.CheckLeaks(t)
 			pki := newPKI(t, v.v)
 			cfg := pki.client()
 			cfg.ClientSessionCache = tls.NewLRUClientSessionCache(8)
@@ -129,7 +131,7 @@ func TestResumption(t *testing.T) {
 func TestEcho1MiB(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v.name, func(t *testing.T) {
-			checkLeaks(t)
+			testutil.CheckLeaks(t)
 			pki := newPKI(t, v.v)
 			d := startTLS(t, pki.client(), pki.server, func(s *tls.Conn) {
 				if _, err := io.Copy(s, s); err != nil {
@@ -192,7 +194,7 @@ func TestEcho1MiB(t *testing.T) {
 func TestBuffered(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v.name, func(t *testing.T) {
-			checkLeaks(t)
+			testutil.CheckLeaks(t)
 			pki := newPKI(t, v.v)
 			replies := map[byte]string{'a': "hello world", 'b': "second"}
 			d := startTLS(t, pki.client(), pki.server, func(s *tls.Conn) {
@@ -311,7 +313,7 @@ func (d *driver) readRecord() []byte {
 func TestTruncated(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v.name, func(t *testing.T) {
-			checkLeaks(t)
+			testutil.CheckLeaks(t)
 			pki := newPKI(t, v.v)
 			d := startRaw(t, pki.client(), func(nc net.Conn) {
 				s := tls.Server(nc, pki.server)
@@ -337,7 +339,7 @@ func TestTruncated(t *testing.T) {
 func TestCloseAfterHandshake(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v.name, func(t *testing.T) {
-			checkLeaks(t)
+			testutil.CheckLeaks(t)
 			pki := newPKI(t, v.v)
 			serverRead := make(chan error, 1)
 			d := startTLS(t, pki.client(), pki.server, func(s *tls.Conn) {
@@ -381,7 +383,7 @@ func TestCloseAfterHandshake(t *testing.T) {
 }
 
 func TestCloseDuringHandshake(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	cfg := &tls.Config{ServerName: "server.test"}
 	base := baseGoroutines()
 	conns := make([]*Conn, 100)
@@ -435,7 +437,7 @@ func TestCloseDuringHandshake(t *testing.T) {
 func TestCloseMidFlight(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v.name, func(t *testing.T) {
-			checkLeaks(t)
+			testutil.CheckLeaks(t)
 			pki := newPKI(t, v.v)
 			d := startTLS(t, pki.client(), pki.server, func(s *tls.Conn) {
 				if err := s.Handshake(); err == nil {
@@ -467,7 +469,7 @@ func TestCloseMidFlight(t *testing.T) {
 }
 
 func TestConsumedTooMuch(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	c := Client(&tls.Config{ServerName: "x"})
 	defer c.Close()
 	c.Handshake()
@@ -481,7 +483,7 @@ func TestConsumedTooMuch(t *testing.T) {
 }
 
 func TestHandshakePanic(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	pki := newPKI(t, tls.VersionTLS13)
 	cfg := pki.client()
 	cfg.VerifyConnection = func(tls.ConnectionState) error { panic("callback panic") }
@@ -504,7 +506,7 @@ func TestHandshakePanic(t *testing.T) {
 }
 
 func TestBufferedDuringHandshake(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	c := Client(&tls.Config{ServerName: "server.test"})
 	defer c.Close()
 	if c.Buffered() {

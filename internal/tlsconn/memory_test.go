@@ -9,6 +9,8 @@ import (
 	"net"
 	"runtime"
 	"testing"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // TestIdleMemory measures the Go heap held by established, idle Conns: after
@@ -23,7 +25,7 @@ func TestIdleMemory(t *testing.T) {
 	for _, v := range versions {
 		for _, reply := range []int{5, 16 << 10} {
 			t.Run(fmt.Sprintf("%s/%dB", v.name, reply), func(t *testing.T) {
-				checkLeaks(t)
+				testutil.CheckLeaks(t)
 				pki := newPKI(t, v.v)
 				pki.server.DynamicRecordSizingDisabled = true // one full record
 				cfg := pki.client()

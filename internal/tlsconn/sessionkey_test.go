@@ -8,10 +8,12 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 func TestSessionKey(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	ca := newCA(t, "CA")
 	c1 := ca.validLeaf(t, "client one")
 	c2 := ca.validLeaf(t, "client two")
@@ -95,7 +97,7 @@ func TestSessionKey(t *testing.T) {
 // another was collected never inherits its key, and that the registry
 // forgets collected pools.
 func TestSessionKeyPoolNotReused(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	seen := map[string]bool{}
 	for range 200 {
 		k := SessionKey(&tls.Config{ServerName: "a.test", RootCAs: x509.NewCertPool()})

@@ -3,7 +3,6 @@
 package tlsconn
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
@@ -15,13 +14,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/xfer-go/xfer/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -50,30 +49,7 @@ func runHelperServer() {
 // address, a pool holding its certificate, and a stop function.
 func startHelperServer(t *testing.T) (*unix.SockaddrInet4, *x509.CertPool) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=1")
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("helper server: %v", err)
-		}
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("helper server: %v", err)
-	}
+	line := testutil.StartChild(t, helperEnv, "1", 1)[0]
 	fields := strings.Fields(line)
 	u, err := url.Parse(fields[0])
 	if err != nil {
@@ -117,7 +93,7 @@ const (
 // number of handshakes in progress, and is back at it with all 200
 // connections established.
 func TestRealSockets(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	addr, pool := startHelperServer(t)
 	for _, v := range versions {
 		t.Run(v.name, func(t *testing.T) {

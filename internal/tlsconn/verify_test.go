@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // TestVerificationErrors checks that certificates that must not be trusted
@@ -100,7 +102,7 @@ func TestVerificationErrors(t *testing.T) {
 	for _, v := range versions {
 		for _, tt := range cases {
 			t.Run(v.name+"/"+tt.name, func(t *testing.T) {
-				checkLeaks(t)
+				testutil.CheckLeaks(t)
 				pki := newPKI(t, v.v)
 				pki.server.Certificates = []tls.Certificate{tt.leaf(t, pki.ca)}
 				cfg := pki.client()
@@ -251,7 +253,7 @@ func TestHandshakeFailures(t *testing.T) {
 	}
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
-			checkLeaks(t)
+			testutil.CheckLeaks(t)
 			pki := newPKI(t, tls.VersionTLS13)
 			pki.server.MinVersion = tls.VersionTLS12
 			cfg := pki.client()
