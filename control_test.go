@@ -396,15 +396,16 @@ func TestLowSpeedLimit(t *testing.T) {
 		}
 	})
 	l := newEpollLoop(t, MultiOptions{})
+	l.useFakeClock()
 	e := NewEasy(url + "/")
 	e.LowSpeedLimit, e.LowSpeedTime = 100, 2*time.Second
-	start := time.Now()
+	start := l.now()
 	l.m.Add(e)
 	l.run(1, 10*time.Second)
 	if err := l.done[e]; !errors.Is(err, ErrOperationTimedOut) {
 		t.Fatalf("err %v", err)
 	}
-	if el := time.Since(start); el < 2*time.Second {
+	if el := l.now().Sub(start); el < 2*time.Second {
 		t.Fatalf("too slow after %v, before LowSpeedTime", el)
 	}
 }
@@ -413,17 +414,18 @@ func TestMaxRecvSpeed(t *testing.T) {
 	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{})
+	l.useFakeClock()
 	e := NewEasy(srv.URL + "/body?size=1048576&seed=2")
 	e.MaxRecvSpeed = 200 << 10
 	var got []byte
 	e.Write = collect(&got)
-	start := time.Now()
+	start := l.now()
 	l.m.Add(e)
 	l.run(1, 20*time.Second)
 	if err := l.done[e]; err != nil || !bytes.Equal(got, bodyFor(1<<20, 2)) {
 		t.Fatalf("err %v, %d bytes", err, len(got))
 	}
-	if el := time.Since(start); el < 4500*time.Millisecond {
+	if el := l.now().Sub(start); el < 4500*time.Millisecond || el > 6*time.Second {
 		t.Fatalf("1 MiB at 200 KiB/s took %v", el)
 	}
 	if l.actions > 500 {
@@ -552,6 +554,7 @@ func TestPausedBothWaysIsExemptFromLowSpeed(t *testing.T) {
 	testutil.CheckLeaks(t)
 	srv := newServer(t)
 	l := newEpollLoop(t, MultiOptions{})
+	l.useFakeClock()
 	e := NewEasy(srv.URL + "/body?size=200000&framing=chunked")
 	e.LowSpeedLimit, e.LowSpeedTime = 1000, time.Second
 	e.BufferSize = 4096

@@ -65,6 +65,7 @@ type faultCase struct {
 	maxTime   time.Duration // ... and at most this long (0: not checked)
 	reconnect bool          // a next request succeeds, on a new connection
 	spurious  bool          // the loop also reports readiness on every fd it ever saw, after each step
+	fakeClock bool          // the Multi runs on the loop's fake clock; minTime and maxTime are on it
 }
 
 // faultRun is the state of one case while it runs.
@@ -114,6 +115,9 @@ func runFault(t *testing.T, c faultCase) {
 	r.srv = newFaultServer(t, c.scripts...)
 	r.web = newServer(t)
 	r.l = newEpollLoop(t, c.opts)
+	if c.fakeClock {
+		r.l.useFakeClock()
+	}
 	if c.prime {
 		got, err := r.follow("/prime")
 		if err != nil || string(got) != "ok" {
@@ -138,10 +142,10 @@ func runFault(t *testing.T, c faultCase) {
 	if c.setup != nil {
 		c.setup(t, r, e)
 	}
-	start := time.Now()
+	start := r.l.now()
 	r.l.onDone = func(d *Easy, err error) {
 		if d == e {
-			r.took = time.Since(start)
+			r.took = r.l.now().Sub(start)
 		}
 	}
 	n := r.l.ndone + 1 + len(r.healthy)
@@ -907,7 +911,7 @@ func TestFaultCatalogE(t *testing.T) {
 			// The speed is measured over whole seconds: the first second holds the 500
 			// bytes, the next one is below the limit for LowSpeedTime.
 			codes: []Code{ErrOperationTimedOut}, sent: slowBody[:500], exact: true,
-			minTime: time.Second, maxTime: 3 * time.Second,
+			minTime: time.Second, maxTime: 3 * time.Second, fakeClock: true,
 		},
 
 		// E52 (and §6.10): API calls from inside a transfer's callbacks.

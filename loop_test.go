@@ -14,9 +14,10 @@ import (
 // the socket callback edits the epoll set, the timer callback sets a deadline, and the loop
 // calls SocketAction for each event and for the timer. It records every callback.
 type epollLoop struct {
-	t  testing.TB
-	m  *Multi
-	ep int
+	t       testing.TB
+	m       *Multi
+	ep      int
+	perform bool // driven by Wait and Perform, not by callbacks (newLoop)
 
 	watched  map[int]Poll   // what the socket callback asked for, per fd
 	calls    map[int][]Poll // every socket callback, per fd
@@ -28,10 +29,75 @@ type epollLoop struct {
 	ndone    int
 	actions  int
 
+	// fake, when set, is the engine's clock (useFakeClock): it moves only when the loop,
+	// finding no socket ready, jumps it to the timer's deadline.
+	fake         *int64
+	fakeDeadline int64
+
 	// Hooks for tests; nil: none.
 	onSocket func(fd int, what Poll, data any) error
 	onTimer  func(d time.Duration) error
 	onDone   func(e *Easy, err error)
+}
+
+// driver is how a test loop drives its Multi: the contract tests run with each.
+type driver int
+
+const (
+	bySocketAction driver = iota // an epoll set fed by SocketFunc, a timer set by TimerFunc, SocketAction
+	byPerform                    // no callbacks: Wait, then Perform
+)
+
+func (d driver) String() string {
+	if d == byPerform {
+		return "Perform"
+	}
+	return "SocketAction"
+}
+
+// forEachDriver runs f as a subtest with each driver.
+func forEachDriver(t *testing.T, f func(t *testing.T, d driver)) {
+	for _, d := range []driver{bySocketAction, byPerform} {
+		t.Run(d.String(), func(t *testing.T) { f(t, d) })
+	}
+}
+
+// newLoop returns a loop that drives its Multi with d; both are closed when the test ends.
+// A loop driven by Perform records no callbacks (calls, timers); watchedNow gives what it
+// watches, as Fdset would.
+func newLoop(t testing.TB, opts MultiOptions, d driver) *epollLoop {
+	if d == bySocketAction {
+		return newEpollLoop(t, opts)
+	}
+	m, err := NewMulti(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &epollLoop{t: t, m: m, ep: -1, perform: true, watched: map[int]Poll{}, calls: map[int][]Poll{}, done: map[*Easy]error{}}
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		if m.socks.n != 0 {
+			t.Errorf("after Close, %d sockets held", m.socks.n)
+		}
+	})
+	return l
+}
+
+// watchedNow is what the loop watches: what SocketFunc asked for, or, driven by Perform,
+// what the Multi wants for each socket (what Fdset reports).
+func (l *epollLoop) watchedNow() map[int]Poll {
+	if !l.perform {
+		return l.watched
+	}
+	w := map[int]Poll{}
+	l.m.socks.each(func(ent *sockEntry) {
+		if ent.want != 0 {
+			w[ent.fd] = ent.want
+		}
+	})
+	return w
 }
 
 // newEpollLoop returns a loop and its Multi, both closed when the test ends.
@@ -105,11 +171,36 @@ func (l *epollLoop) timer(d time.Duration) error {
 		l.armed = false
 	} else {
 		l.armed, l.deadline = true, time.Now().Add(d)
+		if l.fake != nil {
+			l.fakeDeadline = *l.fake + int64(d)
+		}
 	}
 	if l.onTimer != nil {
 		return l.onTimer(d)
 	}
 	return nil
+}
+
+// useFakeClock gives the Multi a clock that the loop moves: when no socket is ready
+// within fakeQuiet, the clock jumps to the timer's deadline and the timer fires at once.
+// Timeouts, speed limits and once-a-second checks then take no real time; the loop's
+// limits (run, runFor) are counted on the fake clock too.
+func (l *epollLoop) useFakeClock() {
+	now := l.m.now()
+	l.fake = &now
+	l.m.clock = func() int64 { return *l.fake }
+}
+
+// fakeQuiet is how long a loop on the fake clock waits for a socket before it moves the
+// clock: real I/O in flight comes first.
+const fakeQuiet = 20 * time.Millisecond
+
+// now returns the time on the loop's clock (the real one, or the fake).
+func (l *epollLoop) now() time.Time {
+	if l.fake != nil {
+		return time.Unix(0, *l.fake)
+	}
+	return time.Now()
 }
 
 // step waits for at most limit and handles what happened; an error of SocketAction fails
@@ -123,8 +214,22 @@ func (l *epollLoop) step(limit time.Duration) {
 // tryStep is step that returns the first error of SocketAction instead, after handling
 // every event.
 func (l *epollLoop) tryStep(limit time.Duration) error {
+	if l.perform {
+		if _, err := l.m.Wait(limit, nil); err != nil {
+			return err
+		}
+		l.actions++
+		_, err := l.m.Perform()
+		l.drain()
+		return err
+	}
 	wait := limit
-	if l.armed {
+	if l.fake != nil {
+		wait = fakeQuiet
+		if l.armed && l.fakeDeadline <= *l.fake {
+			wait = 0
+		}
+	} else if l.armed {
 		wait = max(0, min(wait, time.Until(l.deadline)))
 	}
 	events := make([]unix.EpollEvent, 128)
@@ -139,7 +244,10 @@ func (l *epollLoop) tryStep(limit time.Duration) error {
 			first = err
 		}
 	}
-	if l.armed && !time.Now().Before(l.deadline) {
+	if l.fake != nil && n <= 0 && l.armed {
+		*l.fake = max(*l.fake, l.fakeDeadline) // nothing ready: the timer is next
+	}
+	if l.armed && (l.fake != nil && l.fakeDeadline <= *l.fake || l.fake == nil && !time.Now().Before(l.deadline)) {
 		l.armed = false
 		l.actions++
 		if _, err := l.m.SocketAction(SocketTimeout, 0); err != nil && first == nil {
@@ -185,9 +293,11 @@ func (l *epollLoop) drain() {
 
 // run drives the loop until n transfers finished, or fails the test after limit.
 func (l *epollLoop) run(n int, limit time.Duration) {
-	end := time.Now().Add(limit)
+	// On the fake clock, a transfer that waits for a server with no timer armed would stop
+	// the clock: real time bounds the run as well.
+	end, realEnd := l.now().Add(limit), time.Now().Add(limit+30*time.Second)
 	for l.ndone < n {
-		if time.Now().After(end) {
+		if l.now().After(end) || time.Now().After(realEnd) {
 			l.t.Fatalf("only %d of %d transfers finished within %v", l.ndone, n, limit)
 		}
 		l.step(100 * time.Millisecond)
@@ -196,8 +306,8 @@ func (l *epollLoop) run(n int, limit time.Duration) {
 
 // runFor drives the loop for d.
 func (l *epollLoop) runFor(d time.Duration) {
-	end := time.Now().Add(d)
-	for time.Now().Before(end) {
-		l.step(time.Until(end))
+	end := l.now().Add(d)
+	for l.now().Before(end) {
+		l.step(end.Sub(l.now()))
 	}
 }

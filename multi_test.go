@@ -32,58 +32,60 @@ func collect(dst *[]byte) func([]byte) (int, error) {
 }
 
 func TestSingleGet(t *testing.T) {
-	testutil.CheckLeaks(t)
-	srv := newServer(t)
-	l := newEpollLoop(t, MultiOptions{})
-	var got []byte
-	var lines []string
-	e := NewEasy(srv.URL + "/body?size=5000&seed=3")
-	e.Write = collect(&got)
-	e.HeaderLine = func(line []byte) error { lines = append(lines, string(line)); return nil }
-	if err := l.m.Add(e); err != nil {
-		t.Fatal(err)
-	}
-	if len(l.timers) != 1 || l.timers[0] != 0 {
-		t.Fatalf("Add announced timers %v, want [0]", l.timers)
-	}
-	l.run(1, 5*time.Second)
-	if err := l.done[e]; err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, bodyFor(5000, 3)) {
-		t.Fatalf("body differs: %d bytes", len(got))
-	}
-	info := e.Info()
-	if info.Status != 200 || info.Proto != "HTTP/1.1" || info.ContentLength != 5000 || info.Downloaded != 5000 || info.NumConnects != 1 {
-		t.Fatalf("info %+v", info)
-	}
-	if !info.RemoteAddr.IsValid() || !info.LocalAddr.IsValid() || info.Total <= 0 || info.StartTransfer > info.Total || info.Connect > info.StartTransfer {
-		t.Fatalf("info addresses or times %+v", info)
-	}
-	if lines[0] != "HTTP/1.1 200 OK\r\n" || lines[len(lines)-1] != "\r\n" {
-		t.Fatalf("header lines %q", lines)
-	}
-	if info.Header.Get("Content-Length") != "5000" {
-		t.Fatalf("header %v", info.Header)
-	}
-	// The connection waits in the cache, watched for reading.
-	if len(l.watched) != 1 {
-		t.Fatalf("watched after the transfer: %v", l.watched)
-	}
-	// A second transfer reuses it.
-	e2 := NewEasy(srv.URL + "/body?size=10&seed=1")
-	if err := l.m.Add(e2); err != nil {
-		t.Fatal(err)
-	}
-	l.run(2, 5*time.Second)
-	if err := l.done[e2]; err != nil || e2.Info().NumConnects != 0 || e2.Info().Downloaded != 10 {
-		t.Fatalf("second transfer: %v, %+v", err, e2.Info())
-	}
-	for _, e := range []*Easy{e, e2} {
-		if err := l.m.Remove(e); err != nil {
+	forEachDriver(t, func(t *testing.T, d driver) {
+		testutil.CheckLeaks(t)
+		srv := newServer(t)
+		l := newLoop(t, MultiOptions{}, d)
+		var got []byte
+		var lines []string
+		e := NewEasy(srv.URL + "/body?size=5000&seed=3")
+		e.Write = collect(&got)
+		e.HeaderLine = func(line []byte) error { lines = append(lines, string(line)); return nil }
+		if err := l.m.Add(e); err != nil {
 			t.Fatal(err)
 		}
-	}
+		if d == bySocketAction && (len(l.timers) != 1 || l.timers[0] != 0) {
+			t.Fatalf("Add announced timers %v, want [0]", l.timers)
+		}
+		l.run(1, 5*time.Second)
+		if err := l.done[e]; err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, bodyFor(5000, 3)) {
+			t.Fatalf("body differs: %d bytes", len(got))
+		}
+		info := e.Info()
+		if info.Status != 200 || info.Proto != "HTTP/1.1" || info.ContentLength != 5000 || info.Downloaded != 5000 || info.NumConnects != 1 {
+			t.Fatalf("info %+v", info)
+		}
+		if !info.RemoteAddr.IsValid() || !info.LocalAddr.IsValid() || info.Total <= 0 || info.StartTransfer > info.Total || info.Connect > info.StartTransfer {
+			t.Fatalf("info addresses or times %+v", info)
+		}
+		if lines[0] != "HTTP/1.1 200 OK\r\n" || lines[len(lines)-1] != "\r\n" {
+			t.Fatalf("header lines %q", lines)
+		}
+		if info.Header.Get("Content-Length") != "5000" {
+			t.Fatalf("header %v", info.Header)
+		}
+		// The connection waits in the cache, watched for reading.
+		if len(l.watchedNow()) != 1 {
+			t.Fatalf("watched after the transfer: %v", l.watched)
+		}
+		// A second transfer reuses it.
+		e2 := NewEasy(srv.URL + "/body?size=10&seed=1")
+		if err := l.m.Add(e2); err != nil {
+			t.Fatal(err)
+		}
+		l.run(2, 5*time.Second)
+		if err := l.done[e2]; err != nil || e2.Info().NumConnects != 0 || e2.Info().Downloaded != 10 {
+			t.Fatalf("second transfer: %v, %+v", err, e2.Info())
+		}
+		for _, e := range []*Easy{e, e2} {
+			if err := l.m.Remove(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 }
 
 // rawServer accepts connections on 127.0.0.1 and hands each to serve.
@@ -258,28 +260,30 @@ func TestTimerOnlyOnChange(t *testing.T) {
 }
 
 func TestTimeoutEndsTransfer(t *testing.T) {
-	testutil.CheckLeaks(t)
-	srv := newServer(t)
-	l := newEpollLoop(t, MultiOptions{})
-	e := NewEasy(srv.URL + "/stall")
-	e.Timeout = 300 * time.Millisecond
-	start := time.Now()
-	l.m.Add(e)
-	l.run(1, 5*time.Second)
-	if err := l.done[e]; !errors.Is(err, ErrOperationTimedOut) {
-		t.Fatalf("err = %v, want ErrOperationTimedOut", err)
-	}
-	if el := time.Since(start); el < 300*time.Millisecond {
-		t.Fatalf("timed out after %v, before the 300ms timeout", el)
-	}
-	var xe *Error
-	if !errors.As(l.done[e], &xe) || xe.URL != e.URL {
-		t.Fatalf("err %#v", l.done[e])
-	}
-	if len(l.watched) != 0 {
-		t.Fatalf("sockets still watched: %v", l.watched)
-	}
-	l.m.Remove(e)
+	forEachDriver(t, func(t *testing.T, d driver) {
+		testutil.CheckLeaks(t)
+		srv := newServer(t)
+		l := newLoop(t, MultiOptions{}, d)
+		e := NewEasy(srv.URL + "/stall")
+		e.Timeout = 300 * time.Millisecond
+		start := time.Now()
+		l.m.Add(e)
+		l.run(1, 5*time.Second)
+		if err := l.done[e]; !errors.Is(err, ErrOperationTimedOut) {
+			t.Fatalf("err = %v, want ErrOperationTimedOut", err)
+		}
+		if el := time.Since(start); el < 300*time.Millisecond {
+			t.Fatalf("timed out after %v, before the 300ms timeout", el)
+		}
+		var xe *Error
+		if !errors.As(l.done[e], &xe) || xe.URL != e.URL {
+			t.Fatalf("err %#v", l.done[e])
+		}
+		if len(l.watchedNow()) != 0 {
+			t.Fatalf("sockets still watched: %v", l.watchedNow())
+		}
+		l.m.Remove(e)
+	})
 }
 
 func TestStaleFdIgnored(t *testing.T) {
@@ -380,88 +384,92 @@ func TestRecursionRefused(t *testing.T) {
 }
 
 func TestRemoveRunningTransfer(t *testing.T) {
-	testutil.CheckLeaks(t)
-	srv := newServer(t)
-	l := newEpollLoop(t, MultiOptions{})
-	e := NewEasy(srv.URL + "/stall")
-	l.m.Add(e)
-	l.runFor(200 * time.Millisecond)
-	if len(l.watched) != 1 {
-		t.Fatalf("watched %v", l.watched)
-	}
-	var fd int
-	for fd = range l.watched {
-	}
-	before := len(l.calls[fd])
-	if err := l.m.Remove(e); err != nil {
-		t.Fatal(err)
-	}
-	if calls := l.calls[fd]; len(calls) != before+1 || calls[before] != PollRemove {
-		t.Fatalf("fd %d callbacks %v", fd, calls)
-	}
-	if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil {
-		// The number may have been reused by another socket of the process; it must
-		// not be ours any more.
-		if l.m.socks.get(fd) != nil {
-			t.Fatalf("fd %d still held after Remove", fd)
+	forEachDriver(t, func(t *testing.T, d driver) {
+		testutil.CheckLeaks(t)
+		srv := newServer(t)
+		l := newLoop(t, MultiOptions{}, d)
+		e := NewEasy(srv.URL + "/stall")
+		l.m.Add(e)
+		l.runFor(200 * time.Millisecond)
+		if len(l.watchedNow()) != 1 {
+			t.Fatalf("watched %v", l.watchedNow())
 		}
-	}
-	if msg, _ := l.m.InfoRead(); msg != nil {
-		t.Fatalf("message after Remove: %+v", msg)
-	}
-	if l.m.Timeout() != -1 || l.timers[len(l.timers)-1] != -1 {
-		t.Fatalf("timer left after Remove: %v", l.timers)
-	}
-	// Removed, it can be added again and runs afresh.
-	e.URL = srv.URL + "/body?size=10"
-	l.m.Add(e)
-	l.run(1, 5*time.Second)
-	if err := l.done[e]; err != nil || e.Info().Downloaded != 10 {
-		t.Fatalf("re-added transfer: %v %+v", err, e.Info())
-	}
+		var fd int
+		for fd = range l.watchedNow() {
+		}
+		before := len(l.calls[fd])
+		if err := l.m.Remove(e); err != nil {
+			t.Fatal(err)
+		}
+		if calls := l.calls[fd]; d == bySocketAction && (len(calls) != before+1 || calls[before] != PollRemove) {
+			t.Fatalf("fd %d callbacks %v", fd, calls)
+		}
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil {
+			// The number may have been reused by another socket of the process; it must
+			// not be ours any more.
+			if l.m.socks.get(fd) != nil {
+				t.Fatalf("fd %d still held after Remove", fd)
+			}
+		}
+		if msg, _ := l.m.InfoRead(); msg != nil {
+			t.Fatalf("message after Remove: %+v", msg)
+		}
+		if l.m.Timeout() != -1 || d == bySocketAction && l.timers[len(l.timers)-1] != -1 {
+			t.Fatalf("timer left after Remove: %v", l.timers)
+		}
+		// Removed, it can be added again and runs afresh.
+		e.URL = srv.URL + "/body?size=10"
+		l.m.Add(e)
+		l.run(1, 5*time.Second)
+		if err := l.done[e]; err != nil || e.Info().Downloaded != 10 {
+			t.Fatalf("re-added transfer: %v %+v", err, e.Info())
+		}
+	})
 }
 
 func TestCloseWithTransfersInFlight(t *testing.T) {
-	testutil.CheckLeaks(t)
-	srv := newServer(t)
-	l := newEpollLoop(t, MultiOptions{})
-	var es []*Easy
-	for i := 0; i < 20; i++ {
-		e := NewEasy(srv.URL + "/stall")
-		es = append(es, e)
-		l.m.Add(e)
-	}
-	done := NewEasy(srv.URL + "/body?size=3") // leaves an idle connection
-	l.m.Add(done)
-	l.runFor(300 * time.Millisecond)
-	if len(l.watched) != 21 {
-		t.Fatalf("watched %d sockets, want 21", len(l.watched))
-	}
-	if err := l.m.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if len(l.watched) != 0 {
-		t.Fatalf("still watched after Close: %v", l.watched)
-	}
-	if l.m.socks.n != 0 {
-		t.Fatalf("%d sockets held after Close", l.m.socks.n)
-	}
-	if err := l.m.Add(es[0]); !errors.Is(err, ErrMultiClosed) {
-		t.Fatalf("Add after Close: %v", err)
-	}
-	if _, err := l.m.SocketAction(SocketTimeout, 0); !errors.Is(err, ErrMultiClosed) {
-		t.Fatalf("SocketAction after Close: %v", err)
-	}
-	if _, err := l.m.Perform(); !errors.Is(err, ErrMultiClosed) {
-		t.Fatalf("Perform after Close: %v", err)
-	}
-	if err := l.m.Close(); err != nil {
-		t.Fatalf("second Close: %v", err)
-	}
-	// The Easy handles are free again.
-	if err := done.Perform(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	forEachDriver(t, func(t *testing.T, d driver) {
+		testutil.CheckLeaks(t)
+		srv := newServer(t)
+		l := newLoop(t, MultiOptions{}, d)
+		var es []*Easy
+		for i := 0; i < 20; i++ {
+			e := NewEasy(srv.URL + "/stall")
+			es = append(es, e)
+			l.m.Add(e)
+		}
+		done := NewEasy(srv.URL + "/body?size=3") // leaves an idle connection
+		l.m.Add(done)
+		l.runFor(300 * time.Millisecond)
+		if len(l.watchedNow()) != 21 {
+			t.Fatalf("watched %d sockets, want 21", len(l.watchedNow()))
+		}
+		if err := l.m.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if len(l.watchedNow()) != 0 {
+			t.Fatalf("still watched after Close: %v", l.watchedNow())
+		}
+		if l.m.socks.n != 0 {
+			t.Fatalf("%d sockets held after Close", l.m.socks.n)
+		}
+		if err := l.m.Add(es[0]); !errors.Is(err, ErrMultiClosed) {
+			t.Fatalf("Add after Close: %v", err)
+		}
+		if _, err := l.m.SocketAction(SocketTimeout, 0); !errors.Is(err, ErrMultiClosed) {
+			t.Fatalf("SocketAction after Close: %v", err)
+		}
+		if _, err := l.m.Perform(); !errors.Is(err, ErrMultiClosed) {
+			t.Fatalf("Perform after Close: %v", err)
+		}
+		if err := l.m.Close(); err != nil {
+			t.Fatalf("second Close: %v", err)
+		}
+		// The Easy handles are free again.
+		if err := done.Perform(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 func TestCallbackErrorKillsMulti(t *testing.T) {
@@ -541,75 +549,77 @@ func TestHandleErrors(t *testing.T) {
 }
 
 func TestTransferErrors(t *testing.T) {
-	testutil.CheckLeaks(t)
-	nothing := rawServer(t, func(c net.Conn) { readRequest(c) })
-	partial := rawServer(t, func(c net.Conn) {
-		readRequest(c)
-		c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc"))
-	})
-	weird := rawServer(t, func(c net.Conn) {
-		readRequest(c)
-		c.Write([]byte("SSH-2.0-OpenSSH\r\n\r\n"))
-	})
-	reset := rawServer(t, func(c net.Conn) {
-		readRequest(c)
-		c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nabc"))
-		c.(*net.TCPConn).SetLinger(0)
-	})
-	srv := newServer(t)
-	res, err := resolverForTest(t)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := newEpollLoop(t, MultiOptions{Resolver: res})
-	cases := []struct {
-		url  string
-		code Code
-		mod  func(e *Easy)
-	}{
-		{nothing + "/", ErrGotNothing, nil},
-		{partial + "/", ErrPartialFile, nil},
-		{weird + "/", ErrWeirdServerReply, nil},
-		{reset + "/", ErrRecvError, nil},
-		{closedPort(t) + "/", ErrCouldntConnect, nil},
-		{"ftp://127.0.0.1/", ErrUnsupportedProtocol, nil},
-		{"http://[::1/", ErrURLMalformat, nil},
-		{"http://no-such-host.invalid/", ErrCouldntResolveHost, nil},
-		{srv.URL + "/nope", ErrHTTPReturnedError, func(e *Easy) { e.FailOnError = true }},
-		{srv.URL + "/body?size=100", ErrWriteError, func(e *Easy) {
-			e.Write = func(p []byte) (int, error) { return len(p) - 1, nil }
-		}},
-		{srv.URL + "/body?size=100", ErrWriteError, func(e *Easy) {
-			e.HeaderLine = func([]byte) error { return errors.New("no") }
-		}},
-		{srv.URL + "/", ErrURLMalformat, func(e *Easy) { e.Header = http.Header{"X": {"a\r\nb"}} }},
-		{srv.URL + "/", ErrURLMalformat, func(e *Easy) { e.Method = "GET /x" }},
-		{srv.URL + "/a\r\nX-Injected: 1", ErrURLMalformat, nil},
-		{srv.URL + "/", ErrURLMalformat, func(e *Easy) { e.Header = http.Header{"Bad Name": {"v"}} }},
-	}
-	want := map[*Easy]Code{}
-	for _, c := range cases {
-		e := NewEasy(c.url)
-		if c.mod != nil {
-			c.mod(e)
-		}
-		want[e] = c.code
-		if err := l.m.Add(e); err != nil {
+	forEachDriver(t, func(t *testing.T, d driver) {
+		testutil.CheckLeaks(t)
+		nothing := rawServer(t, func(c net.Conn) { readRequest(c) })
+		partial := rawServer(t, func(c net.Conn) {
+			readRequest(c)
+			c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc"))
+		})
+		weird := rawServer(t, func(c net.Conn) {
+			readRequest(c)
+			c.Write([]byte("SSH-2.0-OpenSSH\r\n\r\n"))
+		})
+		reset := rawServer(t, func(c net.Conn) {
+			readRequest(c)
+			c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nabc"))
+			c.(*net.TCPConn).SetLinger(0)
+		})
+		srv := newServer(t)
+		res, err := resolverForTest(t)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	l.run(len(cases), 10*time.Second)
-	for e, code := range want {
-		err := l.done[e]
-		var xe *Error
-		if !errors.As(err, &xe) || xe.Code != code || !errors.Is(err, code) {
-			t.Errorf("%s: err %v, want code %d", e.URL, err, code)
+		l := newLoop(t, MultiOptions{Resolver: res}, d)
+		cases := []struct {
+			url  string
+			code Code
+			mod  func(e *Easy)
+		}{
+			{nothing + "/", ErrGotNothing, nil},
+			{partial + "/", ErrPartialFile, nil},
+			{weird + "/", ErrWeirdServerReply, nil},
+			{reset + "/", ErrRecvError, nil},
+			{closedPort(t) + "/", ErrCouldntConnect, nil},
+			{"ftp://127.0.0.1/", ErrUnsupportedProtocol, nil},
+			{"http://[::1/", ErrURLMalformat, nil},
+			{"http://no-such-host.invalid/", ErrCouldntResolveHost, nil},
+			{srv.URL + "/nope", ErrHTTPReturnedError, func(e *Easy) { e.FailOnError = true }},
+			{srv.URL + "/body?size=100", ErrWriteError, func(e *Easy) {
+				e.Write = func(p []byte) (int, error) { return len(p) - 1, nil }
+			}},
+			{srv.URL + "/body?size=100", ErrWriteError, func(e *Easy) {
+				e.HeaderLine = func([]byte) error { return errors.New("no") }
+			}},
+			{srv.URL + "/", ErrURLMalformat, func(e *Easy) { e.Header = http.Header{"X": {"a\r\nb"}} }},
+			{srv.URL + "/", ErrURLMalformat, func(e *Easy) { e.Method = "GET /x" }},
+			{srv.URL + "/a\r\nX-Injected: 1", ErrURLMalformat, nil},
+			{srv.URL + "/", ErrURLMalformat, func(e *Easy) { e.Header = http.Header{"Bad Name": {"v"}} }},
 		}
-		l.m.Remove(e)
-	}
-	if len(l.watched) != 0 { // a failed transfer's connection is closed
-		t.Errorf("watched after the failures: %v", l.watched)
-	}
+		want := map[*Easy]Code{}
+		for _, c := range cases {
+			e := NewEasy(c.url)
+			if c.mod != nil {
+				c.mod(e)
+			}
+			want[e] = c.code
+			if err := l.m.Add(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l.run(len(cases), 10*time.Second)
+		for e, code := range want {
+			err := l.done[e]
+			var xe *Error
+			if !errors.As(err, &xe) || xe.Code != code || !errors.Is(err, code) {
+				t.Errorf("%s: err %v, want code %d", e.URL, err, code)
+			}
+			l.m.Remove(e)
+		}
+		if len(l.watchedNow()) != 0 { // a failed transfer's connection is closed
+			t.Errorf("watched after the failures: %v", l.watchedNow())
+		}
+	})
 }
 
 // resolverForTest returns a resolver that knows no name: its server is a closed port on

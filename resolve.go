@@ -161,5 +161,5 @@ func (m *Multi) syncResolverTimer() {
 		m.timers.remove(&m.resNode)
 		return
 	}
-	m.timers.schedule(&m.resNode, int64(d.Sub(m.base))+1)
+	m.timers.schedule(&m.resNode, later(m.now(), max(time.Until(d), 0)))
 }
