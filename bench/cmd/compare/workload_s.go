@@ -1,0 +1,51 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"runtime"
+	"strconv"
+)
+
+// Workload S is the seed's experiment: N idle transfers and one active transfer whose
+// every read takes one byte. The workload server sends the active body one byte per write,
+// -sgap µs apart (its /paced endpoint), so each readiness event of the active socket has
+// one byte to read, for xfer, libcurl and the bare loops alike; each action is timed.
+
+var sGap = flag.Int("sgap", 100, "workload S: µs the server waits after each byte of the active body")
+
+// planS returns the row groups of workload S, one per count of idle transfers.
+func planS(s sizes) []workload {
+	var ws []workload
+	for _, n := range s.sN {
+		ws = append(ws, workload{
+			id:    "S" + strconv.Itoa(n),
+			title: fmt.Sprintf("S: %d idle + 1 active transfer of %d bytes, one byte per read (%d µs apart)", n, s.sSize, *sGap),
+			args: []string{"-w", "S", "-n", strconv.Itoa(n), "-size", strconv.FormatInt(s.sSize, 10),
+				"-buf", "1024", "-gap", strconv.Itoa(*sGap)},
+			clients: []client{xferC, curlC, curl1C, floorGoC, floorCC},
+			metrics: []string{"us_per_call", "us_per_byte", "bytes_per_call", "p99_us", "cpu_us_per_byte", "calls"},
+			pin:     *pinA && runtime.NumCPU() > 1,
+		})
+	}
+	return ws
+}
+
+// targetsS checks workload S: per action, at most 1.2× the bare C loop and 0.5× libcurl's
+// best mode at every N, and flat (at most 10 % growth) from the first N to the last.
+func targetsS(row rowFunc, r results, s sizes) {
+	for _, n := range s.sN {
+		id := "S" + strconv.Itoa(n)
+		x := r.med(id, "xfer", "us_per_call")
+		fc := r.med(id, "floor-c", "us_per_call")
+		best := math.Min(r.med(id, "libcurl", "us_per_call"), r.med(id, "libcurl-1read", "us_per_call"))
+		row(fmt.Sprintf("S N=%d: µs/action ≤ 1.2× the bare C loop (floor-c)", n), ratio(x, fc), x <= 1.2*fc, !math.IsNaN(x*fc))
+		row(fmt.Sprintf("S N=%d: µs/action ≤ 0.5× libcurl's best mode", n), ratio(x, best), x <= 0.5*best, !math.IsNaN(x*best))
+	}
+	if len(s.sN) > 1 {
+		first, last := s.sN[0], s.sN[len(s.sN)-1]
+		g := r.med("S"+strconv.Itoa(last), "xfer", "us_per_call")/r.med("S"+strconv.Itoa(first), "xfer", "us_per_call") - 1
+		row(fmt.Sprintf("S: µs/action grows ≤ 10%% from N=%d to N=%d", first, last), fmt.Sprintf("%+.1f%%", 100*g), g <= 0.10, !math.IsNaN(g))
+	}
+}
