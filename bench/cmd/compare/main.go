@@ -175,14 +175,14 @@ func main() {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", machine())
-	var more []string // the workloads given more runs, and how many
+	var moreRuns []string // the workloads given more runs, and how many
 	for _, w := range ws {
 		if w.repsX > 1 && selected(w.id) {
-			more = append(more, fmt.Sprintf("%s: %d", w.id, *reps*w.repsX))
+			moreRuns = append(moreRuns, fmt.Sprintf("%s: %s", w.id, runs(*reps*w.repsX)))
 		}
 	}
-	if len(more) > 0 {
-		fmt.Fprintf(&b, "Short workloads get more runs (%s). ", strings.Join(more, ", "))
+	if len(moreRuns) > 0 {
+		fmt.Fprintf(&b, "Short workloads get more runs (%s). ", strings.Join(moreRuns, ", "))
 	}
 	fmt.Fprintf(&b, "Medians of %d run(s) per client%s; workloads A and S pinned (client CPU 0, server CPU %d): %v; wall time of the whole run %s.\n\n",
 		*reps, map[bool]string{true: " (-quick sizes)", false: ""}[*quick], runtime.NumCPU()-1, *pinA, time.Since(started).Round(time.Second))
@@ -192,7 +192,24 @@ func main() {
 		}
 	}
 	targets(&b, res, s)
+	sub := fmt.Sprintf("%d CPUs, %s, %s; medians of %s per client%s", runtime.NumCPU(), runtime.Version(),
+		curlVersion(), runs(*reps), map[bool]string{true: ", -quick sizes", false: ""}[*quick])
+	cs := charts(ws, res, s, sub)
+	writeCharts(*outDir, cs)
 	os.WriteFile(filepath.Join(*outDir, "results.md"), []byte(b.String()), 0o644)
+	if shouldPublish() {
+		more := ""
+		if len(moreRuns) > 0 {
+			more = " (" + strings.Join(moreRuns, ", ") + ")"
+		}
+		about := fmt.Sprintf("One run of `bench/compare.sh%s` on a %d-CPU machine (Linux %s, %s, %s), client and server on the same machine, medians of %s per client%s.",
+			map[bool]string{true: " -quick", false: ""}[*quick], runtime.NumCPU(), kernel(), runtime.Version(), curlVersion(), runs(*reps), more)
+		if err := publishDocs(b.String(), cs, readmeSummary(res, s, about)); err != nil {
+			fmt.Fprintf(os.Stderr, "compare: %v\n", err)
+			os.Exit(1)
+		}
+		fmt.Fprintf(os.Stderr, "compare: wrote %s, %d charts beside it and the README's table\n", filepath.Join(*docsDir, "RESULTS.md"), len(cs))
+	}
 	fmt.Print(b.String())
 }
 
@@ -434,8 +451,35 @@ func machine() string {
 			}
 		}
 	}
-	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
 	curl, _ := exec.Command(filepath.Join(*binDir, "curlclient"), "-w", "version").Output()
 	return fmt.Sprintf("Machine: %d CPUs (%s), Linux %s, %s, %s",
-		runtime.NumCPU(), cpu, strings.TrimSpace(string(kernel)), runtime.Version(), strings.TrimSpace(string(curl)))
+		runtime.NumCPU(), cpu, kernel(), runtime.Version(), strings.TrimSpace(string(curl)))
+}
+
+// runs says "1 run" or "n runs".
+func runs(n int) string {
+	if n == 1 {
+		return "1 run"
+	}
+	return strconv.Itoa(n) + " runs"
+}
+
+// kernel returns the kernel's release.
+func kernel() string {
+	k, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	return strings.TrimSpace(string(k))
+}
+
+// curlVersion returns libcurl's version and its TLS library, as "libcurl 7.88.1 with OpenSSL/3.0.19".
+func curlVersion() string {
+	out, _ := exec.Command(filepath.Join(*binDir, "curlclient"), "-w", "version").Output()
+	f := strings.Fields(string(out))
+	if len(f) == 0 {
+		return "libcurl ?"
+	}
+	v := strings.Replace(f[0], "/", " ", 1)
+	if len(f) > 1 {
+		v += " with " + f[1]
+	}
+	return v
 }
