@@ -145,14 +145,17 @@ static int cmp64(const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
-static double p99(void)
+/* The p-th percentile (0..100) of the recorded calls, in ns. */
+static double pct(double p)
 {
   long n = nsamples < capsamples ? nsamples : capsamples;
   if(!n)
     return 0;
   qsort(samples, n, sizeof(int64_t), cmp64);
-  return (double)samples[(long)((n - 1) * 0.99)];
+  return (double)samples[(long)((n - 1) * p / 100)];
 }
+
+static double p99(void) { return pct(99); }
 
 static int nres;
 static void result(const char *k, double v)
@@ -393,6 +396,7 @@ static void report_a(int64_t wall, double cpu, long recvs, long polls)
   result("us_per_call", inside_ns / 1e3 / nsamples);
   result("bytes_per_call", (double)opt_size / nsamples);
   result("cpu_us_per_byte", cpu * 1e6 / opt_size);
+  result("p50_us", pct(50) / 1e3);
   result("p99_us", p99() / 1e3);
   result("ns_per_call", (double)inside_ns / nsamples);
   result("reads_per_call", (double)recvs / nsamples);

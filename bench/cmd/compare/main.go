@@ -309,6 +309,7 @@ var metricNames = map[string]string{
 	"us_per_call":       "µs/action",
 	"us_per_byte":       "µs/byte in action",
 	"bytes_per_call":    "bytes/action",
+	"p50_us":            "median µs/action",
 	"p99_us":            "p99 µs/action",
 	"cpu_us_per_byte":   "client CPU µs/byte",
 	"ns_per_call":       "ns/call",

@@ -25,7 +25,7 @@ func planS(s sizes) []workload {
 			args: []string{"-w", "S", "-n", strconv.Itoa(n), "-size", strconv.FormatInt(s.sSize, 10),
 				"-buf", "1024", "-gap", strconv.Itoa(*sGap)},
 			clients: []client{xferC, curlC, curl1C, floorGoC, floorCC},
-			metrics: []string{"us_per_call", "us_per_byte", "bytes_per_call", "p99_us", "cpu_us_per_byte", "calls"},
+			metrics: []string{"us_per_call", "p50_us", "p99_us", "us_per_byte", "bytes_per_call", "cpu_us_per_byte", "calls"},
 			pin:     *pinA && runtime.NumCPU() > 1,
 		})
 	}

@@ -140,6 +140,7 @@ func resultA(cfg *measure.Config, c *measure.Calls, reads int64, u0, u1 measure.
 		"us_per_call":     c.Total.Seconds() * 1e6 / float64(c.N),
 		"bytes_per_call":  float64(cfg.Size) / float64(c.N),
 		"cpu_us_per_byte": (u1.CPU - u0.CPU).Seconds() * 1e6 / float64(cfg.Size),
+		"p50_us":          c.Percentile(50) / 1e3,
 		"p99_us":          c.Percentile(99) / 1e3,
 		"ns_per_call":     float64(c.Total.Nanoseconds()) / float64(c.N),
 		"reads_per_call":  float64(reads-2) / float64(c.N),
