@@ -75,9 +75,9 @@ func charts(ws []workload, r results, s sizes, subtitle string) []chartFile {
 		out = append(out, chartFile{file, title, c.SVG()})
 	}
 	line("chart-s-per-action.svg", "S", s.sN, "us_per_call",
-		"S: µs per action, each action reading one byte", "µs inside one action (median of runs)")
+		"S: µs per action, each action reading one byte", "mean µs inside one action (median of the runs)")
 	line("chart-a-per-kib.svg", "A", s.aN, "us_per_kib",
-		"A: µs inside actions per 1 KiB read", "µs per KiB read (median of runs)")
+		"A: µs inside actions per 1 KiB read", "µs per KiB read (median of the runs)")
 
 	if w, ok := byID["C"]; ok {
 		b := svgchart.Bars{Title: fmt.Sprintf("Memory per idle in-flight transfer (%s idle)", svgchart.Thousands(float64(s.cN))),
