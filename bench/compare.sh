@@ -2,7 +2,9 @@
 # Builds the workload server and the four clients, then runs every workload with each
 # client (3 times, alternating the clients) and prints the table of medians with the
 # ratios xfer/peer. Arguments go to the orchestrator: -quick checks the harness in a minute,
-# -reps N, -only A,B, -out DIR. Logs and raw results land in out/. CI does not run this.
+# -reps N, -only A,B, -out DIR. Logs, raw results and charts land in out/; a full run also
+# writes its tables into RESULTS.md, its charts beside it and its summary into the README
+# (-publish decides for other runs). CI does not run this.
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -6,6 +6,8 @@
  *   -w A -mode 1read   the same, but libcurl's zero-timeout poll() of the active socket after
  *                      each recv() is answered "not readable": one read per call
  *   -w A -mode floor   no libcurl: the same sockets in one epoll set, -buf sized recv()s
+ *   -w S -mode ...     as A, but the server sends the body one byte per write, -gap µs
+ *                      apart, so each call reads one byte (the modes are A's)
  *   -w B|C|D|Ehs|Eidle see bench/RESULTS.md
  *
  * libcurl's calls to recv() and poll() are interposed (this program defines both and is
@@ -38,7 +40,7 @@
 static const char *opt_w = "", *opt_mode = "plain", *opt_ca = "";
 static char *addrs[64], *tls_addrs[64];
 static int naddrs, ntls;
-static long opt_n, opt_conc = 100, opt_buf = 1024;
+static long opt_n, opt_conc = 100, opt_buf = 1024, opt_gap = 100;
 static long long opt_size = 100LL << 20;
 
 static void fatal(const char *fmt, ...)
@@ -76,6 +78,7 @@ static void parse(int argc, char **argv)
     else if(!strcmp(k, "-size")) opt_size = atoll(v);
     else if(!strcmp(k, "-conc")) opt_conc = atol(v);
     else if(!strcmp(k, "-buf")) opt_buf = atol(v);
+    else if(!strcmp(k, "-gap")) opt_gap = atol(v);
     else fatal("unknown flag %s", k);
   }
 }
@@ -142,14 +145,17 @@ static int cmp64(const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
-static double p99(void)
+/* The p-th percentile (0..100) of the recorded calls, in ns. */
+static double pct(double p)
 {
   long n = nsamples < capsamples ? nsamples : capsamples;
   if(!n)
     return 0;
   qsort(samples, n, sizeof(int64_t), cmp64);
-  return (double)samples[(long)((n - 1) * 0.99)];
+  return (double)samples[(long)((n - 1) * p / 100)];
 }
+
+static double p99(void) { return pct(99); }
 
 static int nres;
 static void result(const char *k, double v)
@@ -367,10 +373,31 @@ static void a_finished(CURL *e, CURLcode rc)
   a_done = 1;
 }
 
+/* The active transfer's request target: A streams, S sends one byte per write, paced. */
+static void active_path(char *buf, size_t len)
+{
+  if(!strcmp(opt_w, "S"))
+    snprintf(buf, len, "/paced?n=%lld&gap=%ld", opt_size, opt_gap);
+  else
+    snprintf(buf, len, "/bytes?n=%lld", opt_size);
+}
+
+/* How many calls to make room for: one per -buf bytes in A, one per byte in S. */
+static long active_reads(void)
+{
+  return !strcmp(opt_w, "S") ? (long)opt_size : (long)(opt_size / opt_buf);
+}
+
 static void report_a(int64_t wall, double cpu, long recvs, long polls)
 {
   double kib = opt_size / 1024.0;
   result("us_per_kib", inside_ns / 1e3 / kib);
+  result("us_per_byte", inside_ns / 1e3 / opt_size);
+  result("us_per_call", inside_ns / 1e3 / nsamples);
+  result("bytes_per_call", (double)opt_size / nsamples);
+  result("cpu_us_per_byte", cpu * 1e6 / opt_size);
+  result("p50_us", pct(50) / 1e3);
+  result("p99_us", p99() / 1e3);
   result("ns_per_call", (double)inside_ns / nsamples);
   result("reads_per_call", (double)recvs / nsamples);
   result("polls_per_call", (double)polls / nsamples);
@@ -385,13 +412,14 @@ static void report_a(int64_t wall, double cpu, long recvs, long polls)
 
 static void work_a(void)
 {
-  char url[256];
+  char url[256], path[128];
   new_loop();
   hold_idle(opt_n);
-  capsamples = opt_size / opt_buf + 1024;
+  capsamples = active_reads() + 1024;
   samples = malloc(capsamples * sizeof(int64_t));
 
-  snprintf(url, sizeof(url), "http://%s/bytes?n=%lld", addrs[0], opt_size);
+  active_path(path, sizeof(path));
+  snprintf(url, sizeof(url), "http://%s%s", addrs[0], path);
   CURL *e = easy(url);
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, opt_buf);
   active_easy = e;
@@ -444,7 +472,7 @@ static void write_all(int fd, const char *s)
 /* The floor: the same sockets with no library, -buf sized recv()s until one comes back short. */
 static void floor_a(void)
 {
-  char hdr[4096], req[256], *buf = malloc(opt_buf);
+  char hdr[4096], req[256], path[128], *buf = malloc(opt_buf);
   struct epoll_event ev, evs[1024];
   ep = epoll_create1(EPOLL_CLOEXEC);
   for(long i = 0; i < opt_n; i++) {
@@ -470,9 +498,10 @@ static void floor_a(void)
   long long want = snprintf(hdr, sizeof(hdr),
                             "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
                             "Content-Length: %lld\r\n\r\n", opt_size) + opt_size;
-  capsamples = opt_size / opt_buf + 1024;
+  capsamples = active_reads() + 1024;
   samples = malloc(capsamples * sizeof(int64_t));
-  snprintf(req, sizeof(req), "GET /bytes?n=%lld HTTP/1.1\r\nHost: bench\r\n\r\n", opt_size);
+  active_path(path, sizeof(path));
+  snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: bench\r\n\r\n", path);
 
   long r0 = n_recv;
   double c0 = cpu_s();
@@ -646,7 +675,7 @@ int main(int argc, char **argv)
   }
   if(!naddrs)
     fatal("-addrs is required");
-  if(!strcmp(opt_w, "A"))
+  if(!strcmp(opt_w, "A") || !strcmp(opt_w, "S"))
     !strcmp(opt_mode, "floor") ? floor_a() : work_a();
   else if(!strcmp(opt_w, "B"))
     requests(0);

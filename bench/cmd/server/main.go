@@ -6,6 +6,9 @@
 //
 //	/hold      a reply header announcing a 1 TiB body, then nothing until the client leaves
 //	/bytes?n=N N bytes of body with a Content-Length
+//	/paced?n=N&gap=G
+//	           N bytes of body with a Content-Length, one byte per write, each write G µs
+//	           after the previous one returned (workload S: one byte per readiness event)
 //	/small     a small keep-alive reply
 //	/stats     "plain=P tls=T": how many connections are open now
 //
@@ -34,9 +37,11 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -159,6 +164,11 @@ func handle(c net.Conn, cfg *tls.Config) {
 			if err := sendBytes(c, n); err != nil {
 				return
 			}
+		case "/paced":
+			n, gap := pacedQuery(query)
+			if err := sendPaced(c, n, gap); err != nil {
+				return
+			}
 		case "/stats":
 			body := fmt.Sprintf("plain=%d tls=%d\n", nPlain.Load(), nTLS.Load())
 			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
@@ -212,6 +222,50 @@ func sendBytes(c net.Conn, n int64) error {
 			return err
 		}
 		n -= k
+	}
+	return nil
+}
+
+// pacedQuery reads "n=N&gap=G" (G in µs, 100 when absent).
+func pacedQuery(q string) (n int64, gap time.Duration) {
+	gap = 100 * time.Microsecond
+	for kv := range strings.SplitSeq(q, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		x, _ := strconv.ParseInt(v, 10, 64)
+		switch k {
+		case "n":
+			n = x
+		case "gap":
+			gap = time.Duration(x) * time.Microsecond
+		}
+	}
+	return n, gap
+}
+
+// sendPaced writes the reply header, then the body one byte per write, sleeping gap after
+// each write, so that each byte reaches the client alone and each readiness event there has
+// one byte to read. The connection has TCP_NODELAY (Go's default), so every byte leaves in
+// a segment of its own. The goroutine holds its OS thread and sleeps in nanosleep with a
+// timer slack of 1 ns: the runtime's timers wake at millisecond granularity when the
+// process is otherwise idle, and a thread's default slack is 50 µs.
+func sendPaced(c net.Conn, n int64, gap time.Duration) error {
+	if _, err := fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n", n); err != nil {
+		return err
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	const prSetTimerslack = 29
+	syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerslack, 1, 0)
+	defer syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerslack, 0, 0) // back to the default
+	for i := range n {
+		j := i % int64(len(fill))
+		if _, err := c.Write(fill[j : j+1]); err != nil {
+			return err
+		}
+		// The runtime's signals (preemption) interrupt the sleep: sleep the rest.
+		ts := syscall.NsecToTimespec(int64(gap))
+		for syscall.Nanosleep(&ts, &ts) == syscall.EINTR {
+		}
 	}
 	return nil
 }

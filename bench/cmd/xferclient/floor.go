@@ -11,10 +11,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// floorA is workload A without a library: n idle connections with their /hold reply
-// header read, all in one epoll set, and one connection streaming cfg.Size bytes that the
-// loop reads cfg.Buf at a time until a read comes back short, as xfer does. Each handling of
-// a ready event is timed.
+// floorA is workload A (or S) without a library: n idle connections with their /hold reply
+// header read, all in one epoll set, and one connection streaming cfg.Size bytes (in S, one
+// byte per write, paced) that the loop reads cfg.Buf at a time until a read comes back
+// short, as xfer does. Each handling of a ready event is timed.
 func floorA(cfg *measure.Config) measure.Result {
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
@@ -44,10 +44,10 @@ func floorA(cfg *measure.Config) measure.Result {
 	want := int64(len(head)) + cfg.Size
 	buf := make([]byte, cfg.Buf)
 	events := make([]unix.EpollEvent, 1024)
-	calls := measure.NewCalls(int(cfg.Size/int64(cfg.Buf)) + 1024)
+	calls := measure.NewCalls(cfg.ActiveReads() + 1024)
 
 	reads0, u0, t0 := measure.ReadCalls(), measure.Now(), time.Now()
-	writeAll(fd, "GET /bytes?n="+fmt.Sprint(cfg.Size)+" HTTP/1.1\r\nHost: bench\r\n\r\n")
+	writeAll(fd, "GET "+cfg.ActivePath()+" HTTP/1.1\r\nHost: bench\r\n\r\n")
 	var got int64
 	for got < want {
 		n, err := unix.EpollWait(ep, events, 1000)

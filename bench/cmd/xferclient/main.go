@@ -1,6 +1,6 @@
 // Command xferclient runs the harness's workloads with xfer, driven from an epoll loop, and
-// prints one RESULT line. With -w A -mode floor it runs the bare-loop floor instead: raw
-// sockets in the same epoll set and 1 KiB reads on the same stream, no library.
+// prints one RESULT line. With -w A (or S) -mode floor it runs the bare-loop floor instead:
+// raw sockets in the same epoll set and 1 KiB reads on the same stream, no library.
 //
 // XFER_CPUPROFILE=file writes a CPU profile of the whole run; XFER_MEMPROFILE=file records
 // every allocation and writes the heap profile at the workload's measuring point (C, Eidle)
@@ -8,7 +8,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -34,9 +33,9 @@ func main() {
 	}
 	var r measure.Result
 	switch {
-	case cfg.Workload == "A" && cfg.Mode == "floor":
+	case (cfg.Workload == "A" || cfg.Workload == "S") && cfg.Mode == "floor":
 		r = floorA(cfg)
-	case cfg.Workload == "A":
+	case cfg.Workload == "A" || cfg.Workload == "S":
 		r = workA(cfg)
 	case cfg.Workload == "B":
 		r = requests(cfg, "http", cfg.Addrs, nil)
@@ -98,7 +97,8 @@ func holdIdle(l *loop, addrs []string, n int) {
 }
 
 // workA: n idle transfers and one active transfer of cfg.Size bytes read cfg.Buf at a time;
-// every SocketAction while it runs is timed.
+// every SocketAction while it runs is timed. Workload S is the same with a body that the
+// server sends one byte at a time, paced, so that each action reads one byte.
 func workA(cfg *measure.Config) measure.Result {
 	l := newLoop(xfer.MultiOptions{})
 	holdIdle(l, cfg.Addrs, cfg.N)
@@ -112,10 +112,10 @@ func workA(cfg *measure.Config) measure.Result {
 		}
 		done = true
 	}
-	e := xfer.NewEasy(fmt.Sprintf("http://%s/bytes?n=%d", cfg.Addrs[0], cfg.Size))
+	e := xfer.NewEasy("http://" + cfg.Addrs[0] + cfg.ActivePath())
 	e.BufferSize = cfg.Buf
 	e.Write = body.write
-	l.calls = measure.NewCalls(int(cfg.Size/int64(cfg.Buf)) + 1024)
+	l.calls = measure.NewCalls(cfg.ActiveReads() + 1024)
 
 	reads0, u0, t0 := measure.ReadCalls(), measure.Now(), time.Now()
 	if err := l.m.Add(e); err != nil {
@@ -129,20 +129,26 @@ func workA(cfg *measure.Config) measure.Result {
 	return resultA(cfg, l.calls, reads1-reads0, u0, u1, wall)
 }
 
-// resultA returns the figures of workload A, for xfer and for the floor alike: c are the
-// timed calls while the active body came in wall time, from u0 to u1, and reads the read
-// calls made meanwhile.
+// resultA returns the figures of workloads A and S, for xfer and for the floor alike: c are
+// the timed calls while the active body came in wall time, from u0 to u1, and reads the
+// read calls made meanwhile.
 func resultA(cfg *measure.Config, c *measure.Calls, reads int64, u0, u1 measure.Usage, wall time.Duration) measure.Result {
 	kib := float64(cfg.Size) / 1024
 	return measure.Result{
-		"us_per_kib":     c.Total.Seconds() * 1e6 / kib,
-		"ns_per_call":    float64(c.Total.Nanoseconds()) / float64(c.N),
-		"reads_per_call": float64(reads-2) / float64(c.N),
-		"p99_ns":         c.Percentile(99),
-		"calls":          float64(c.N),
-		"cpu_s":          (u1.CPU - u0.CPU).Seconds(),
-		"mib_s":          float64(cfg.Size) / (1 << 20) / wall.Seconds(),
-		"idle":           float64(cfg.N),
+		"us_per_kib":      c.Total.Seconds() * 1e6 / kib,
+		"us_per_byte":     c.Total.Seconds() * 1e6 / float64(cfg.Size),
+		"us_per_call":     c.Total.Seconds() * 1e6 / float64(c.N),
+		"bytes_per_call":  float64(cfg.Size) / float64(c.N),
+		"cpu_us_per_byte": (u1.CPU - u0.CPU).Seconds() * 1e6 / float64(cfg.Size),
+		"p50_us":          c.Percentile(50) / 1e3,
+		"p99_us":          c.Percentile(99) / 1e3,
+		"ns_per_call":     float64(c.Total.Nanoseconds()) / float64(c.N),
+		"reads_per_call":  float64(reads-2) / float64(c.N),
+		"p99_ns":          c.Percentile(99),
+		"calls":           float64(c.N),
+		"cpu_s":           (u1.CPU - u0.CPU).Seconds(),
+		"mib_s":           float64(cfg.Size) / (1 << 20) / wall.Seconds(),
+		"idle":            float64(cfg.N),
 	}
 }
 

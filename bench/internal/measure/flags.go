@@ -4,28 +4,30 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"flag"
+	"fmt"
 	"os"
 	"strings"
 )
 
 // Config is what every client is told on its command line.
 type Config struct {
-	Workload string   // A, B, C, D, Ehs, Eidle
-	Mode     string   // a client's variant of the workload (A: "floor")
+	Workload string   // A, B, C, D, Ehs, Eidle, S
+	Mode     string   // a client's variant of the workload (A, S: "floor")
 	Addrs    []string // plain server addresses, host:port
 	TLSAddrs []string // TLS server addresses, host:port
 	CA       string   // the server's certificate, PEM
 	N        int      // idle transfers (A, C, Eidle) or requests (B, Ehs)
-	Size     int64    // bytes of the active transfer (A, D)
+	Size     int64    // bytes of the active transfer (A, D, S)
 	Conc     int      // transfers in flight (B, Ehs)
-	Buf      int      // read size of the active transfer (A)
+	Buf      int      // read size of the active transfer (A, S)
+	Gap      int      // µs the server waits after each byte of the active transfer (S)
 }
 
 // ParseFlags reads the command line shared by the Go clients.
 func ParseFlags() *Config {
 	c := &Config{}
 	var addrs, tlsAddrs string
-	flag.StringVar(&c.Workload, "w", "", "workload: A, B, C, D, Ehs, Eidle")
+	flag.StringVar(&c.Workload, "w", "", "workload: A, B, C, D, Ehs, Eidle, S")
 	flag.StringVar(&c.Mode, "mode", "", "variant of the workload")
 	flag.StringVar(&addrs, "addrs", "", "plain server addresses, comma-separated")
 	flag.StringVar(&tlsAddrs, "tlsaddrs", "", "TLS server addresses, comma-separated")
@@ -33,11 +35,30 @@ func ParseFlags() *Config {
 	flag.IntVar(&c.N, "n", 0, "idle transfers or requests")
 	flag.Int64Var(&c.Size, "size", 100<<20, "bytes of the active transfer")
 	flag.IntVar(&c.Conc, "conc", 100, "transfers in flight")
-	flag.IntVar(&c.Buf, "buf", 1024, "read size of the active transfer (A)")
+	flag.IntVar(&c.Buf, "buf", 1024, "read size of the active transfer (A, S)")
+	flag.IntVar(&c.Gap, "gap", 100, "µs between the bytes of the active transfer (S)")
 	flag.Parse()
 	c.Addrs = splitList(addrs)
 	c.TLSAddrs = splitList(tlsAddrs)
 	return c
+}
+
+// ActivePath returns the request target of the active transfer of workload A (a stream
+// of c.Size bytes) or S (c.Size bytes, one per write, c.Gap µs apart).
+func (c *Config) ActivePath() string {
+	if c.Workload == "S" {
+		return fmt.Sprintf("/paced?n=%d&gap=%d", c.Size, c.Gap)
+	}
+	return fmt.Sprintf("/bytes?n=%d", c.Size)
+}
+
+// ActiveReads returns how many reads the active body takes: one per c.Buf bytes in A, one
+// per byte in S. It sizes the per-call samples, so that recording them does not allocate.
+func (c *Config) ActiveReads() int {
+	if c.Workload == "S" {
+		return int(c.Size)
+	}
+	return int(c.Size / int64(max(c.Buf, 1)))
 }
 
 func splitList(s string) []string {
