@@ -5,7 +5,6 @@ package xfer
 import (
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -132,12 +131,7 @@ func newChildTLSServer(t testing.TB) (string, *tls.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
+	_, pool := testutil.CertPool(t, der)
 	return base, &tls.Config{RootCAs: pool}
 }
 

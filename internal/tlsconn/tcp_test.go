@@ -59,12 +59,7 @@ func startHelperServer(t *testing.T) (*unix.SockaddrInet4, *x509.CertPool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
+	_, pool := testutil.CertPool(t, der)
 	port, _ := strconv.Atoi(u.Port())
 	return &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}, pool
 }
