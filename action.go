@@ -65,7 +65,7 @@ type transfer struct {
 	replay    *bodyReplay // how to send the body again; nil: no body
 	speed     *speedState // the low-speed check and Progress; nil when neither is asked for
 
-	target *target    // what the URL names (in its parsedURL)
+	req    *parsedURL // this hop's URL, parsed: what it names and how to ask for it
 	dial   *dialState // while the host is looked up and connected to; else nil
 	conn   *conn      // the connection in use
 

@@ -28,7 +28,7 @@ type conn struct {
 
 // newConn registers a freshly opened fd as a connection of t.
 func (m *Multi) newConn(t *transfer, fd int) *conn {
-	c := &conn{fd: fd, key: t.target.key, t: t}
+	c := &conn{fd: fd, key: t.target().key, t: t}
 	c.idle.Value = c
 	c.ent = m.socks.add(fd)
 	c.ent.conn = c
@@ -85,14 +85,14 @@ const eyeballsDelay = 200 * time.Millisecond
 // free, starts connecting; otherwise t waits for a slot.
 func (m *Multi) stepConnect(t *transfer) bool {
 	if !t.fresh() {
-		if c := m.takeIdle(t.target.key, !t.retryableBody()); c != nil {
+		if c := m.takeIdle(t.target().key, !t.retryableBody()); c != nil {
 			c.t, t.conn, t.reused = t, c, true
 			m.connected(t)
 			return true
 		}
 	}
 	m.waitForConn(t) // no idle connection
-	if !m.slotFree(t.target.key) {
+	if !m.slotFree(t.target().key) {
 		m.setState(t, stPending)
 		m.queueForSlot(t)
 		return false
@@ -174,7 +174,7 @@ func (m *Multi) stepConnecting(t *transfer) bool {
 	}
 	if failed || t.eyeballsDue {
 		t.eyeballsDue = false
-		if t.dial.next < len(t.dial.addrs) && (len(t.dial.attempts) == 0 || m.slotFree(t.target.key)) {
+		if t.dial.next < len(t.dial.addrs) && (len(t.dial.attempts) == 0 || m.slotFree(t.target().key)) {
 			return m.startAttempt(t)
 		}
 	}
@@ -221,7 +221,7 @@ func (m *Multi) connected(t *transfer) {
 	c.reusable = false
 	t.info.ends = c.ends
 	t.info.connect = m.since(t)
-	if t.target.tls && c.tls == nil {
+	if t.target().tls && c.tls == nil {
 		m.startTLS(t) // the connect timeout goes on to cover the handshake
 		return
 	}
@@ -249,19 +249,20 @@ func (m *Multi) takeIdle(key string, check bool) *conn {
 	}
 }
 
-// handBack takes t's connection from it: back to the idle cache when its last response
-// left it fit for another request, else closed.
+// handBack takes t's connection from it. Its protocol decides what becomes of it (release);
+// a connection never established cannot be reused, and is closed.
 func (m *Multi) handBack(t *transfer) {
 	c := t.conn
 	if c == nil {
 		return
 	}
-	t.conn, c.t = nil, nil
-	if c.reusable {
-		m.releaseConn(c)
-	} else {
-		m.closeConn(c)
+	t.conn = nil
+	if c.proto != nil {
+		c.proto.release(m, c, t)
+		return
 	}
+	c.t = nil
+	m.closeConn(c)
 }
 
 // releaseConn puts a connection whose transfer finished cleanly into the idle cache, and

@@ -17,6 +17,15 @@ func (http1Proto) send(m *Multi, t *transfer) bool { return m.stepSend(t) }
 
 func (http1Proto) recv(m *Multi, t *transfer) bool { return m.stepRecv(t) }
 
+func (http1Proto) release(m *Multi, c *conn, _ *transfer) {
+	c.t = nil
+	if c.reusable {
+		m.releaseConn(c)
+	} else {
+		m.closeConn(c)
+	}
+}
+
 func (http1Proto) want(t *transfer) Poll {
 	pending := t.conn.tlsPending()
 	if t.state == stSend {

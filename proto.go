@@ -23,6 +23,10 @@ type proto interface {
 	recv(m *Multi, t *transfer) bool
 	// want is what t's connection must be watched for on t's behalf, in stSend or stRecv.
 	want(t *transfer) Poll
+	// release takes t, finished or stopped, off c (t.conn is nil already): c goes back to
+	// the idle cache when it can carry another request and no other transfer uses it,
+	// and is closed when it cannot.
+	release(m *Multi, c *conn, t *transfer)
 }
 
 // establish picks the protocol of a connection that has just been made (and, for https,

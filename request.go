@@ -74,7 +74,7 @@ func (m *Multi) stepInit(t *transfer) bool {
 		m.fail(t, code, err)
 		return false
 	}
-	t.target = &c.tg
+	t.req = c
 	if err := m.buildRequest(t, c); err != nil {
 		code := ErrURLMalformat
 		if err == errNoReplay {

@@ -66,7 +66,7 @@ func (m *Multi) startLookup(t *transfer) {
 		return
 	}
 	t.dial.query.inCall = true
-	q := r.Lookup(t.target.host, func(addrs []netip.Addr, err error) { m.lookupDone(t, addrs, err) })
+	q := r.Lookup(t.target().host, func(addrs []netip.Addr, err error) { m.lookupDone(t, addrs, err) })
 	if d := t.dial; d != nil { // nil when the answer came at once and ended t
 		d.query.inCall = false
 		if t.state == stResolving {
@@ -89,7 +89,7 @@ func (m *Multi) lookupDone(t *transfer, addrs []netip.Addr, err error) {
 		m.fail(t, ErrCouldntResolveHost, err)
 		return
 	}
-	t.dial.addrs = withPort(addrs, t.target.port)
+	t.dial.addrs = withPort(addrs, t.target().port)
 	m.setState(t, stConnect)
 	if !t.dial.query.inCall {
 		m.runSoon(t) // not from inside the resolver: it is run by this action's timer sweep

@@ -20,6 +20,9 @@ type target struct {
 	tls    bool // https
 }
 
+// target returns what t's URL names.
+func (t *transfer) target() *target { return &t.req.tg }
+
 // parsedURL is what stepInit learns from a URL: kept on the Easy, so a transfer that is
 // removed and added again with the same URL and TLS config parses nothing.
 type parsedURL struct {
@@ -139,7 +142,7 @@ func (tg *target) set(u *url.URL) (Code, error) {
 // and the hosts file. ok is false when the resolver must be asked (it answers localhost at
 // once, with no query).
 func (m *Multi) lookupStatic(t *transfer) (addrs []addrCandidate, ok bool, err error) {
-	tg := t.target
+	tg := t.target()
 	for _, r := range t.e.Resolve {
 		ips, match, err := parseResolve(r, tg.host, tg.port)
 		if err != nil {

@@ -25,13 +25,13 @@ func (m *Multi) startTLS(t *transfer) {
 		cfg = &tls.Config{}
 	}
 	if cfg.ServerName == "" {
-		cfg.ServerName = t.target.host
+		cfg.ServerName = t.target().host
 	}
 	if len(cfg.NextProtos) == 0 {
 		cfg.NextProtos = []string{"http/1.1"}
 	}
 	if cfg.ClientSessionCache == nil {
-		cfg.ClientSessionCache = m.sessionCache(t.target.tlsID)
+		cfg.ClientSessionCache = m.sessionCache(t.target().tlsID)
 	}
 	t.conn.tls = tlsconn.Client(cfg)
 	m.setState(t, stTLS)
