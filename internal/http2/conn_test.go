@@ -41,7 +41,7 @@ var connCases = []connCase{
 		server: func(s *fakeServer) {
 			s.headers(1, false, ":status", "200", "content-type", "text/plain", "content-length", "5").data(1, true, "hello")
 		},
-		want: []string{"headers 1 200 [{content-type text/plain} {content-length 5}]", "data 1 hello", "end 1"},
+		want: []string{"headers 1 200 [{content-type text/plain} {content-length 5}]", `data 1 "hello"`, "end 1"},
 	},
 	{
 		name: "103 then 200 and trailers", streams: 1,
@@ -50,7 +50,7 @@ var connCases = []connCase{
 			s.headers(1, false, ":status", "200").data(1, false, "ab").data(1, false, "cd")
 			s.headers(1, true, "grpc-status", "0")
 		},
-		want: []string{"headers 1 103 [{link </a.css>; rel=preload}]", "headers 1 200 []", "data 1 abcd", "trailers 1 [{grpc-status 0}]", "end 1"},
+		want: []string{"headers 1 103 [{link </a.css>; rel=preload}]", "headers 1 200 []", `data 1 "abcd"`, "trailers 1 [{grpc-status 0}]", "end 1"},
 	},
 	{
 		name: "headers only", streams: 1,
@@ -63,7 +63,7 @@ var connCases = []connCase{
 			s.headers(3, false, ":status", "200").headers(1, false, ":status", "404")
 			s.data(1, false, "one").data(3, false, "three").data(1, true, "!").data(3, true, "")
 		},
-		want: []string{"headers 3 200 []", "headers 1 404 []", "data 1 one", "data 3 three", "data 1 !", "end 1", "end 3"},
+		want: []string{"headers 3 200 []", "headers 1 404 []", `data 1 "one"`, `data 3 "three"`, `data 1 "!"`, "end 1", "end 3"},
 	},
 	{
 		name: "padded DATA and HEADERS", streams: 1,
@@ -73,7 +73,7 @@ var connCases = []connCase{
 			s.fr.WriteDataPadded(1, false, []byte("abc"), make([]byte, 20))
 			s.fr.WriteDataPadded(1, true, nil, make([]byte, 3))
 		},
-		want: []string{"headers 1 200 []", "data 1 abc", "end 1"},
+		want: []string{"headers 1 200 []", `data 1 "abc"`, "end 1"},
 	},
 	{
 		name: "CONTINUATION", streams: 1,
@@ -175,14 +175,14 @@ var connCases = []connCase{
 			s.headers(1, false, ":status", "200", "content-length", "10").data(1, true, "short")
 			s.headers(3, true, ":status", "200")
 		},
-		want: []string{"headers 1 200 [{content-length 10}]", "data 1 short", "reset 1 PROTOCOL_ERROR local", "headers 3 200 []", "end 3"},
+		want: []string{"headers 1 200 [{content-length 10}]", `data 1 "short"`, "reset 1 PROTOCOL_ERROR local", "headers 3 200 []", "end 3"},
 	},
 	{
 		name: "content-length shorter than DATA", streams: 1,
 		server: func(s *fakeServer) {
 			s.headers(1, false, ":status", "200", "content-length", "2").data(1, false, "ab").data(1, true, "cd")
 		},
-		want: []string{"headers 1 200 [{content-length 2}]", "data 1 ab", "reset 1 PROTOCOL_ERROR local"},
+		want: []string{"headers 1 200 [{content-length 2}]", `data 1 "ab"`, "reset 1 PROTOCOL_ERROR local"},
 	},
 	{
 		name: "DATA before HEADERS", streams: 1,

@@ -87,9 +87,14 @@
 // leave it broken unless whole frames were first gathered in a buffer of
 // our own; it copies every DATA payload into its read buffer, which the
 // next frame overwrites; and it allocates a frame value per frame unless
-// frames are reused. Reading DATA frames of 16 KiB from 64 KiB reads (see
-// BenchmarkFramerData and BenchmarkOwnCodecData) FRAMER_MEASUREMENT. The own
-// frame reader streams DATA payload to the caller as sub-slices of its
-// input, whatever the chunking, and buffers only frame headers and control
-// frames.
+// frames are reused. Reading DATA frames of 16 KiB from 64 KiB reads, one
+// frame cost the Framer 517 ns and 0 allocations with SetReuseFrames (562 ns
+// and 1 allocation of 48 B without), and costs this package's reader, flow
+// control and events included, 43 ns and 0 allocations (BenchmarkFramerData,
+// BenchmarkFramerDataNoReuse, BenchmarkOwnCodecData; 2 cores, Go 1.26): the
+// difference is the copy of each payload. The own reader streams DATA
+// payload to the caller as sub-slices of its input, whatever the chunking,
+// and buffers only frame headers and control frames; the frame layout is
+// simple enough (a 9-byte header and a few fixed payloads) that owning it
+// costs less code than working around the Framer.
 package http2

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"testing"
 
 	"golang.org/x/net/http2"
@@ -40,7 +42,7 @@ func (s *fakeServer) block(kv ...string) []byte {
 	for i := 0; i+1 < len(kv); i += 2 {
 		s.enc.WriteField(hpack.HeaderField{Name: kv[i], Value: kv[i+1]})
 	}
-	return bytes.Clone(s.encBuf.Bytes())
+	return s.encBuf.Bytes() // valid until the next call; the Framer copies it at once
 }
 
 // headers writes a HEADERS frame with END_HEADERS.
@@ -64,7 +66,7 @@ func (s *fakeServer) take() []byte {
 
 // logEvents feeds in to c in the given pieces and returns the events as
 // text, merging the EventData of one stream that follow one another
-// ("data 1 hello", or "data 1 #70000" beyond 64 bytes), and the connection
+// ("data 1 \"hello\"", or "data 1 #70000" beyond 64 bytes), and the connection
 // error if any. DATA is consumed as it arrives unless hold is set.
 func logEvents(c *ClientConn, pieces [][]byte, hold ...bool) ([]string, error) {
 	var log []string
@@ -77,7 +79,7 @@ func logEvents(c *ClientConn, pieces [][]byte, hold ...bool) ([]string, error) {
 		if len(data) > 64 {
 			log[k] += fmt.Sprintf("#%d", len(data))
 		} else {
-			log[k] += string(data)
+			log[k] += strconv.Quote(string(data))
 		}
 		data = nil
 	}
@@ -200,4 +202,31 @@ func get(t testing.TB, c *ClientConn, path string) uint32 {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// dataPrefix returns "data N " if entry is a data entry, or "".
+func dataPrefix(entry string) string {
+	var id uint32
+	if _, err := fmt.Sscanf(entry, "data %d ", &id); err != nil || !strings.HasPrefix(entry, "data ") {
+		return ""
+	}
+	return fmt.Sprintf("data %d ", id)
+}
+
+// joinData joins the data of two data entries as logEvents writes them.
+func joinData(prefix, a, b string) string {
+	n := func(s string) (int, string) {
+		var k int
+		if _, err := fmt.Sscanf(s, "#%d", &k); err == nil {
+			return k, ""
+		}
+		u, _ := strconv.Unquote(s)
+		return len(u), u
+	}
+	na, sa := n(a)
+	nb, sb := n(b)
+	if na+nb > 64 {
+		return prefix + fmt.Sprintf("#%d", na+nb)
+	}
+	return prefix + strconv.Quote(sa+sb)
 }

@@ -91,6 +91,7 @@ func (c *ClientConn) step(in []byte) (int, error) {
 		c.dataLeft = c.fh.length - 1 - pad
 		c.padLeft = pad
 		c.creditPadding(pad + 1)
+		c.checkDataLength()
 		c.rstate = rsData
 		if c.dataLeft == 0 {
 			return 1, c.endData()
@@ -190,6 +191,7 @@ func (c *ClientConn) beginData() error {
 		return nil
 	}
 	c.dataLeft, c.padLeft = fh.length, 0
+	c.checkDataLength()
 	c.rstate = rsData
 	if fh.length == 0 {
 		return c.endData()
@@ -216,6 +218,20 @@ func (c *ClientConn) endFrame() error {
 		c.remoteEnd(s)
 	}
 	return nil
+}
+
+// checkDataLength resets the stream of the DATA frame being read if its
+// payload would take the body beyond the response's Content-Length. It is
+// checked for the whole frame before any of it is delivered, so that the
+// events do not depend on how the frame was cut.
+func (c *ClientConn) checkDataLength() {
+	s := c.dataStream
+	if s == nil || s.closed || s.id != c.dataID || s.contentLength < 0 || s.noBodyCheck {
+		return
+	}
+	if s.dataRecv+int64(c.dataLeft) > s.contentLength {
+		c.streamErr(s, CodeProtocol, ErrMalformedResponse, "more DATA than Content-Length")
+	}
 }
 
 // deliver reports DATA payload bytes of s.
