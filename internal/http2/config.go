@@ -30,7 +30,9 @@ const (
 
 	// MaxIdleFrames bounds frames that carry no response: PING, SETTINGS,
 	// PRIORITY, WINDOW_UPDATE and RST_STREAM on closed streams, DATA
-	// without payload or END_STREAM, empty CONTINUATION fragments,
+	// without payload or END_STREAM (DATA with payload on a closed stream
+	// is not counted either way: after a reset the server may still have a
+	// window of it in flight), empty CONTINUATION fragments,
 	// frames of unknown type, header blocks of closed streams. Each such
 	// frame spends one credit; each DATA frame with payload and each
 	// response header block gives one back, up to this many. When no

@@ -176,11 +176,13 @@ func (c *ClientConn) beginData() error {
 			c.dataStream = nil
 		}
 	}
-	if c.dataStream == nil || (fh.length == 0 && fh.flags&flagEndStream == 0) {
+	// DATA with payload on a stream that closed is neither idle nor
+	// useful: after a reset, a server may have a whole window in flight.
+	if fh.length == 0 && fh.flags&flagEndStream == 0 {
 		if err := c.spendCredit(); err != nil {
 			return err
 		}
-	} else if fh.length > 0 {
+	} else if fh.length > 0 && c.dataStream != nil {
 		c.credit = min(c.credit+1, MaxIdleFrames)
 	}
 	if fh.flags&flagPadded != 0 {
