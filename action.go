@@ -61,13 +61,12 @@ type transfer struct {
 	method    string      // the method of this hop
 	redirects int32       // redirects followed
 	attempt   int32       // requests built so far; a second one rewinds the body
-	bodySize  int64       // the body's size at the start; -1: unknown
-	replay    *bodyReplay // how to send the body again; nil: no body
+	replay    *bodyReplay // the body's size, and how to send it again; nil: no body
 	speed     *speedState // the low-speed check and Progress; nil when neither is asked for
 
-	req    *parsedURL // this hop's URL, parsed: what it names and how to ask for it
-	dial   *dialState // while the host is looked up and connected to; else nil
-	conn   *conn      // the connection in use
+	req  *parsedURL // this hop's URL, parsed: what it names and how to ask for it
+	dial *dialState // while the host is looked up and connected to; else nil
+	conn *conn      // the connection in use
 
 	plinks ilist.Links[transfer] // in Multi.pending while it waits for a connection slot
 

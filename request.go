@@ -31,7 +31,6 @@ func (m *Multi) startTransfer(e *Easy) {
 		}
 	}
 	if e.Body != nil {
-		t.bodySize = bodySize(e)
 		t.snapshotBody()
 	}
 	t.info.contentLength = -1
@@ -117,7 +116,7 @@ func (m *Multi) buildRequest(t *transfer, c *parsedURL) error {
 		if err != nil {
 			return err
 		}
-		body, size = r, t.bodySize
+		body, size = r, t.replay.size
 	}
 	hdr, user := e.Header, c.user
 	if t.stripCreds {

@@ -34,13 +34,14 @@ func (t *transfer) fresh() bool { return t.e.FreshConnect || t.forceFresh }
 
 // bodyReplay is where the body starts, to send it again.
 type bodyReplay struct {
+	size  int64  // the body's size at the start; -1: unknown
 	start int64  // where a seekable body started; -1: it cannot seek
 	snap  []byte // a *bytes.Buffer body's bytes
 }
 
 // snapshotBody remembers where the body starts, so it can be sent again.
 func (t *transfer) snapshotBody() {
-	r := &bodyReplay{start: -1}
+	r := &bodyReplay{size: bodySize(t.e), start: -1}
 	switch b := t.e.Body.(type) {
 	case *bytes.Buffer:
 		r.snap = b.Bytes()
