@@ -12,8 +12,8 @@ import (
 // then to the end: the decoder allocates a bounded amount whatever the
 // decoded size.
 func TestBomb(t *testing.T) {
-	if testing.Short() {
-		t.Skip("64 MiB bombs")
+	if testing.Short() || raceEnabled {
+		t.Skip("64 MiB bombs, measured")
 	}
 	checkLeaks(t)
 	const size, limit = 64 << 20, 10 << 20
@@ -76,7 +76,7 @@ func TestBomb(t *testing.T) {
 // body, coroutine suspended waiting for input, for each coding; and checks
 // that Close gives it back.
 func TestMemoryPerTransfer(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		t.Skip("measurement")
 	}
 	checkLeaks(t)
