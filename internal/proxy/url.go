@@ -34,7 +34,8 @@ type URL struct {
 
 	// Username and Password are the percent-decoded credentials for the
 	// proxy, empty when the URL had none. They are used only when
-	// Username is not empty (see [URL.HasCredentials]).
+	// Username is not empty (see [URL.HasCredentials]); Parse drops a
+	// password without a user name.
 	Username string
 	Password string
 }
@@ -85,6 +86,9 @@ func Parse(s string) (*URL, error) {
 		}
 		if u.Password, err = url.PathUnescape(password); err != nil {
 			return nil, fmt.Errorf("%w: bad percent-encoding in the password", ErrBadURL)
+		}
+		if u.Username == "" {
+			u.Password = "" // a password alone is not used
 		}
 	}
 
