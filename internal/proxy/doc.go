@@ -33,8 +33,9 @@
 //
 // Feed gives the same result however the input is split, one byte at a
 // time included, and keeps only a bounded amount of it: at most 262 bytes
-// for SOCKS, and for CONNECT what internal/http1.Parser holds, at most one
-// header block of [http1.MaxHeaderBytes]. Every decision a handshake takes
+// for SOCKS, and for CONNECT what internal/http1's Parser holds, at most
+// one header block of its MaxHeaderBytes (100 KiB). Every decision a
+// handshake takes
 // is kept in its state, never recomputed on a later call (the lesson of
 // CVE-2023-38545). After an error every call returns that error.
 //

@@ -9,11 +9,12 @@ import (
 // with detail; match them with [errors.Is]. Messages never hold a password
 // or the user name of a proxy URL.
 //
-// Every error of a SOCKS handshake, and a CONNECT reply that is not HTTP or
-// was cut short, ends the transfer that the engine was connecting with
-// ErrProxy (97); a CONNECT reply with a status other than 2xx
-// ([ErrTunnelRefused]) ends it with ErrRecvError and sets ConnectCode. An
-// error of [Parse] is a bad Proxy option.
+// The engine ends a transfer whose SOCKS handshake fails, whatever the
+// error, with ErrProxy (97). A CONNECT reply with a status other than 2xx
+// ([ErrTunnelRefused]) ends it with ErrRecvError, ConnectCode set, as curl
+// does; the other CONNECT errors ([ErrBadReply], [ErrTruncated]) are
+// failures of the proxy as well, mapped by the engine. An error of [Parse]
+// is a bad Proxy option or environment variable.
 var (
 	// ErrBadURL means a proxy string is not "scheme://[user:password@]host[:port]"
 	// with a scheme this package knows: an unknown scheme, an empty or

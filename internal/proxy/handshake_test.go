@@ -519,3 +519,21 @@ func TestReplyCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestLongNameNeverResolvedLocally is the CVE-2023-38545 case: a name over
+// 255 bytes for socks5h or socks4a fails before anything is sent, and no
+// handshake that would send something else exists.
+func TestLongNameNeverResolvedLocally(t *testing.T) {
+	for _, proxy := range []string{"socks5h://p", "socks4a://p", "socks5h://u:pw@p"} {
+		u, _ := Parse(proxy)
+		for _, size := range []int{256, 300, 65536} {
+			h, err := New(u, strings.Repeat("a", size), 443, nil)
+			if h != nil || !errors.Is(err, ErrNameTooLong) {
+				t.Errorf("%s, name of %d bytes: %v, %v; want ErrNameTooLong", proxy, size, h, err)
+			}
+		}
+		if _, err := New(u, strings.Repeat("a", 255), 443, nil); err != nil {
+			t.Errorf("%s, name of 255 bytes: %v", proxy, err)
+		}
+	}
+}
