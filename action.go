@@ -79,11 +79,14 @@ type transfer struct {
 	parser http1.Parser
 
 	held *heldBytes // what a pause left to deliver; nil when nothing is held
+	h2   *h2Stream  // the request's HTTP/2 stream, when it went over HTTP/2; nil otherwise
 
 	info     stats
 	msgStore Message // the message, while queued: valid until the Easy is removed
 
 	state       state
+	refusals    uint8 // times an HTTP/2 server refused or left unprocessed the request (at most maxRefusals)
+	forceH1     bool  // an HTTP/2 server asked for HTTP/1.1 (HTTP_1_1_REQUIRED)
 	done        bool
 	queued      bool // msgStore is in Multi.msgs, not yet read
 	outHead     bool // out is a request head's buffer, lent by the Multi

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/xfer-go/xfer/internal/conncache"
@@ -23,6 +24,7 @@ type conn struct {
 	reusable bool // the last response left it fit for another request
 	tls      *tlsconn.Conn
 	proto    proto     // what it speaks once established; nil before
+	mux      bool      // being set up, and may multiplex: counted in Multi.setups
 	ends     *connEnds // the addresses (the one dialed, until connected) and TLS state
 }
 
@@ -34,6 +36,10 @@ func (m *Multi) newConn(t *transfer, fd int) *conn {
 	c.ent.conn = c
 	m.nconns++
 	m.hostConns[c.key]++
+	if t.target().h2 && !m.opts.DisableMultiplex {
+		c.mux = true
+		m.setups[c.key]++
+	}
 	return c
 }
 
@@ -84,14 +90,30 @@ const eyeballsDelay = 200 * time.Millisecond
 // stepConnect takes an idle connection to the same origin, or, when a connection slot is
 // free, starts connecting; otherwise t waits for a slot.
 func (m *Multi) stepConnect(t *transfer) bool {
+	key := t.target().key
 	if !t.fresh() {
-		if c := m.takeIdle(t.target().key, !t.retryableBody()); c != nil {
-			c.t, t.conn, t.reused = t, c, true
+		c := m.muxConn(key)
+		if c == nil {
+			c = m.takeIdle(key, !t.retryableBody())
+		}
+		if c != nil {
+			m.idle.Remove(&c.idle)
+			if p, ok := c.proto.(*http2Proto); ok {
+				p.join(t)
+			} else {
+				c.t = t
+			}
+			t.conn, t.reused = c, true
 			m.connected(t)
 			return true
 		}
 	}
-	m.waitForConn(t) // no idle connection
+	m.waitForConn(t) // no connection to share, none idle
+	if m.pipeWaits(t) {
+		m.setState(t, stPending)
+		m.queueForSlot(t)
+		return false
+	}
 	if !m.slotFree(t.target().key) {
 		m.setState(t, stPending)
 		m.queueForSlot(t)
@@ -228,7 +250,7 @@ func (m *Multi) connected(t *transfer) {
 	t.info.appConnect = t.info.connect
 	m.clearExpire(t, expConnect)
 	if c.proto == nil {
-		c.establish()
+		m.establish(t, c)
 	}
 	m.setState(t, stSend)
 }
@@ -283,6 +305,10 @@ func (m *Multi) releaseConn(c *conn) {
 
 // closeConn closes c: PollRemove is announced first if its fd was watched.
 func (m *Multi) closeConn(c *conn) {
+	m.endSetup(c)
+	if p, ok := c.proto.(*http2Proto); ok {
+		p.closing(m, c)
+	}
 	m.idle.Remove(&c.idle)
 	if c.tls != nil {
 		c.tls.Close() // stops a handshake in progress; the close_notify is not waited for
@@ -329,4 +355,61 @@ func (c *conn) tlsPending() Poll {
 		return PollOut
 	}
 	return 0
+}
+
+// muxConn returns a multiplexed connection for key that can take another stream, or nil.
+func (m *Multi) muxConn(key string) *conn {
+	for _, c := range m.shared[key] {
+		if c.proto.(*http2Proto).canTake() {
+			return c
+		}
+	}
+	return nil
+}
+
+// unshare takes c out of the multiplexed connections that new transfers may join.
+func (m *Multi) unshare(c *conn) {
+	list := m.shared[c.key]
+	for i, o := range list {
+		if o == c {
+			list = slices.Delete(list, i, i+1)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(m.shared, c.key)
+	} else {
+		m.shared[c.key] = list
+	}
+}
+
+// endSetup records that c, which may have come to multiplex, is set up or closed.
+func (m *Multi) endSetup(c *conn) {
+	if !c.mux {
+		return
+	}
+	c.mux = false
+	if m.setups[c.key]--; m.setups[c.key] <= 0 {
+		delete(m.setups, c.key)
+	}
+}
+
+// pipeWaits reports whether t waits for a connection to its origin that is being set up
+// and may multiplex, rather than open another (PipeWait).
+func (m *Multi) pipeWaits(t *transfer) bool {
+	return t.e.PipeWait && !t.fresh() && !m.opts.DisableMultiplex && t.target().h2 && m.setups[t.target().key] > 0
+}
+
+// wakeWaiters wakes every transfer waiting for a connection to key: one it may share was
+// set up, turned out not to multiplex, or allows more streams.
+func (m *Multi) wakeWaiters(key string) {
+	for t := m.pending.Front(); t != nil; {
+		next := m.pending.Next(t)
+		if t.target().key == key {
+			m.pending.Remove(t)
+			t.woken = true
+			m.runSoon(t)
+		}
+		t = next
+	}
 }

@@ -53,6 +53,13 @@ type Easy struct {
 	ForbidReuse  bool        // close the connection after this transfer; the request says "Connection: close"
 	FreshConnect bool        // use a new connection, not one from the cache
 
+	// HTTPVersion is the HTTP version to ask for (CURLOPT_HTTP_VERSION); the default
+	// offers HTTP/2 to https servers by ALPN and speaks HTTP/1.1 to http ones.
+	HTTPVersion HTTPVersion
+	// PipeWait makes the transfer wait for a connection to the same origin that is being
+	// set up and may multiplex (HTTP/2), rather than open another (CURLOPT_PIPEWAIT).
+	PipeWait bool
+
 	Private any // for the application; never touched by the library
 
 	m      *Multi // the Multi it is added to

@@ -31,6 +31,9 @@ const (
 	ErrSendError              Code = 55 // sending the request failed
 	ErrRecvError              Code = 56 // receiving the reply failed
 	ErrPeerFailedVerification Code = 60 // the server's certificate did not verify
+
+	ErrHTTP2       Code = 16 // the HTTP/2 connection failed: a framing or protocol error, GOAWAY with an error
+	ErrHTTP2Stream Code = 92 // the server reset this transfer's HTTP/2 stream
 )
 
 var codeNames = map[Code]string{
@@ -49,6 +52,8 @@ var codeNames = map[Code]string{
 	ErrTooManyRedirects:       "number of redirects hit maximum amount",
 	ErrGotNothing:             "server returned nothing (no headers, no data)",
 	ErrSendError:              "failed sending data to the peer",
+	ErrHTTP2:                  "error in the HTTP2 framing layer",
+	ErrHTTP2Stream:            "stream error in the HTTP/2 framing layer",
 	ErrRecvError:              "failure when receiving data from the peer",
 	ErrPeerFailedVerification: "SSL peer certificate or SSH remote key was not OK",
 }

@@ -58,7 +58,13 @@ func (e *Easy) Info() Info {
 	}
 	// A transfer keeps its fields raw, which costs far less memory while thousands wait;
 	// the header maps are built here.
-	if s.status != 0 {
+	switch {
+	case s.status != 0 && t.h2 != nil:
+		info.Header = fieldsHeader(t.h2.fields)
+		if len(t.h2.trailer) > 0 {
+			info.Trailer = fieldsHeader(t.h2.trailer)
+		}
+	case s.status != 0:
 		info.Header = t.parser.Fields().Header()
 		if tr := t.parser.TrailerFields(); tr.Len() > 0 {
 			info.Trailer = tr.Header()

@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 
 // blob is the content every test body is cut from.
 var blob = func() []byte {
-	b := make([]byte, 2<<20)
+	b := make([]byte, 4<<20)
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range b {
 		b[i] = byte(r.Uint32())

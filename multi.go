@@ -59,6 +59,13 @@ type MultiOptions struct {
 	MaxHostConnections  int                // per host:port; 0: unlimited; excess transfers wait
 	MaxTotalConnections int                // 0: unlimited; excess transfers wait
 	Resolver            *resolver.Resolver // nil: one configured from the system
+
+	// MaxConcurrentStreams is the most HTTP/2 streams this Multi opens on one connection;
+	// 0: 100. A lower SETTINGS_MAX_CONCURRENT_STREAMS from the server wins.
+	MaxConcurrentStreams int
+	// DisableMultiplex: never run two transfers on one connection at once
+	// (CURLPIPE_NOTHING). HTTP/2 is still spoken, one stream at a time.
+	DisableMultiplex bool
 }
 
 // Message reports a finished transfer; InfoRead returns them in the order transfers finished.
@@ -85,10 +92,12 @@ type Multi struct {
 	nmsgs   int
 
 	idle      conncache.Cache[*conn]
-	nconns    int            // open connections, idle ones included
-	hostConns map[string]int // open connections per cache key
-	pending   pendingQueue   // transfers waiting for a connection slot
-	claiming  bool           // closing idle connections to take their slot: wake nobody
+	nconns    int                // open connections, idle ones included
+	hostConns map[string]int     // open connections per cache key
+	pending   pendingQueue       // transfers waiting for a connection slot
+	shared    map[string][]*conn // multiplexed (HTTP/2) connections new transfers may join, by key
+	setups    map[string]int     // connections being set up that may multiplex, by key
+	claiming  bool               // closing idle connections to take their slot: wake nobody
 
 	buf      []byte                            // the one read buffer, shared by every transfer
 	headBufs [][]byte                          // request-head buffers to reuse (send.go)
@@ -120,7 +129,7 @@ func NewMulti(opts MultiOptions) (*Multi, error) {
 	if opts.MaxConnects < 0 || opts.MaxHostConnections < 0 || opts.MaxTotalConnections < 0 {
 		return nil, errors.New("xfer: negative connection limit")
 	}
-	m := &Multi{opts: opts, base: time.Now(), res: opts.Resolver, hostConns: map[string]int{}, resSocks: map[int]struct{}{}}
+	m := &Multi{opts: opts, base: time.Now(), res: opts.Resolver, hostConns: map[string]int{}, shared: map[string][]*conn{}, setups: map[string]int{}, resSocks: map[int]struct{}{}}
 	m.timers.init()
 	m.resNode.res = true
 	if err := m.poller.init(m); err != nil {

@@ -28,9 +28,3 @@ type proto interface {
 	// and is closed when it cannot.
 	release(m *Multi, c *conn, t *transfer)
 }
-
-// establish picks the protocol of a connection that has just been made (and, for https,
-// been through its handshake).
-func (c *conn) establish() {
-	c.proto = http1Proto{}
-}

@@ -119,17 +119,33 @@ func (m *Multi) headerLine(t *transfer, line []byte) bool {
 // response records the final response's head.
 func (m *Multi) response(t *transfer) bool {
 	p := &t.parser
-	t.info.status = int32(p.Status) // three digits
-	t.info.proto = p.Proto
-	t.info.contentLength = p.ContentLength
+	return m.finalResponse(t, p.Status, p.Proto, p.ContentLength)
+}
+
+// finalResponse records the final response's status, protocol and length, whatever the
+// protocol, and decides whether t follows it (a redirect) or fails (FailOnError). It
+// returns false when t ended.
+func (m *Multi) finalResponse(t *transfer, status int, proto string, contentLength int64) bool {
+	t.info.status = int32(status) // three digits
+	t.info.proto = proto
+	t.info.contentLength = contentLength
 	if !m.redirect(t) {
 		return false
 	}
-	if t.e.FailOnError && p.Status >= 400 && !t.discard {
-		m.fail(t, ErrHTTPReturnedError, fmt.Errorf("xfer: the requested URL returned error: %d", p.Status))
+	if t.e.FailOnError && status >= 400 && !t.discard {
+		m.fail(t, ErrHTTPReturnedError, fmt.Errorf("xfer: the requested URL returned error: %d", status))
 		return false
 	}
 	return true
+}
+
+// responseField returns the first value of the final response's field name, whatever the
+// protocol.
+func (t *transfer) responseField(name string) string {
+	if s := t.h2; s != nil {
+		return s.field(name)
+	}
+	return t.parser.Get(name)
 }
 
 // deliver hands body bytes to Write. On ErrPause it keeps them to deliver again first.

@@ -34,11 +34,10 @@ func (t *transfer) maxRedirs() int {
 // redirect decides, at a final response, whether t follows it. It returns false when t
 // ended (too many redirects).
 func (m *Multi) redirect(t *transfer) bool {
-	p := &t.parser
-	if !t.e.FollowLocation || !isRedirect(p.Status) {
+	if !t.e.FollowLocation || !isRedirect(int(t.info.status)) {
 		return true
 	}
-	loc := p.Get("Location")
+	loc := t.responseField("Location")
 	if loc == "" {
 		return true
 	}
@@ -56,7 +55,7 @@ func (m *Multi) follow(t *transfer) {
 	t.discard = false
 	m.handBack(t)
 	// The first hop's origin, which the Easy caches, is where credentials belong.
-	next, code, err := planRedirect(t.url, int(t.info.status), t.method, t.parser.Get("Location"), t.e.parsed.tg.origin)
+	next, code, err := planRedirect(t.url, int(t.info.status), t.method, t.responseField("Location"), t.e.parsed.tg.origin)
 	if err != nil {
 		m.fail(t, code, err)
 		return

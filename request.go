@@ -109,6 +109,7 @@ func (m *Multi) stepInit(t *transfer) bool {
 func (m *Multi) buildRequest(t *transfer, c *parsedURL) error {
 	e := t.e
 	method := t.method
+	t.h2 = nil // a new request: a stream of its own, if any
 	var body io.Reader
 	size := int64(0)
 	if e.Body != nil && !t.dropBody {
@@ -118,24 +119,11 @@ func (m *Multi) buildRequest(t *transfer, c *parsedURL) error {
 		}
 		body, size = r, t.replay.size
 	}
-	hdr, user := e.Header, c.user
-	if t.stripCreds {
-		hdr, user = withoutCredentials(hdr), nil
-	}
-	if user != nil && hdr.Get("Authorization") == "" {
-		hdr = hdr.Clone()
-		if hdr == nil {
-			hdr = http.Header{}
-		}
-		pass, _ := user.Password()
-		cred := base64.StdEncoding.EncodeToString([]byte(user.Username() + ":" + pass))
-		hdr.Set("Authorization", "Basic "+cred)
-	}
 	req := http1.Request{
 		Method:        method,
 		Target:        c.reqTarget,
 		Host:          c.hostHdr,
-		Header:        hdr,
+		Header:        t.requestHeader(c),
 		ContentLength: size,
 		Close:         e.ForbidReuse, // the server may free the connection at once
 	}
@@ -154,6 +142,26 @@ func (m *Multi) buildRequest(t *transfer, c *parsedURL) error {
 	t.info.uploaded = 0
 	t.attempt++
 	return nil
+}
+
+// requestHeader is the request's header fields beyond those the protocol writes itself:
+// Easy.Header, without credentials once a redirect left the origin, and Basic
+// authorization from the URL's user and password unless the header sets Authorization.
+func (t *transfer) requestHeader(c *parsedURL) http.Header {
+	hdr, user := t.e.Header, c.user
+	if t.stripCreds {
+		hdr, user = withoutCredentials(hdr), nil
+	}
+	if user != nil && hdr.Get("Authorization") == "" {
+		hdr = hdr.Clone()
+		if hdr == nil {
+			hdr = http.Header{}
+		}
+		pass, _ := user.Password()
+		cred := base64.StdEncoding.EncodeToString([]byte(user.Username() + ":" + pass))
+		hdr.Set("Authorization", "Basic "+cred)
+	}
+	return hdr
 }
 
 // bodySize is the request body's length, or -1 when it is unknown (sent chunked).

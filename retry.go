@@ -10,10 +10,18 @@ import (
 // reply arrived, may be sent again on a new connection: once, and only when its body (if
 // any) can be replayed.
 func (t *transfer) retryable() bool {
-	if !t.reused || t.retried || t.parser.Started() {
+	if !t.reused || t.retried || t.responseStarted() {
 		return false
 	}
 	return t.retryableBody()
+}
+
+// responseStarted reports whether any byte of the reply arrived.
+func (t *transfer) responseStarted() bool {
+	if s := t.h2; s != nil {
+		return s.started
+	}
+	return t.parser.Started()
 }
 
 // retryableBody reports whether the request, body included, can be sent again.

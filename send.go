@@ -23,6 +23,8 @@ type bodyState struct {
 	pending int64 // body bytes in the out buffer
 	size    int64 // the whole body's size; -1: unknown
 	buf     []byte
+	raw     bool // the protocol frames the body itself (HTTP/2): no chunked coding
+	endSent bool // HTTP/2: the stream's END_STREAM went with the last bytes
 }
 
 // stepSend writes the request: the head, then the body as Body.Read gives it.
@@ -130,10 +132,14 @@ func (m *Multi) fillBody(t *transfer) (more, ok bool) {
 	if b.buf == nil {
 		b.buf = make([]byte, sendChunk)
 	}
+	framed := b.chunked && !b.raw
 	var p []byte
-	if b.chunked {
+	switch {
+	case framed:
 		p = m.readBuf(max(t.bufSize(), sendChunk))[:sendChunk]
-	} else {
+	case b.chunked:
+		p = b.buf[:sendChunk]
+	default:
 		p = b.buf[:min(int64(len(b.buf)), b.left)]
 	}
 	n, err := t.readBody(p)
@@ -161,14 +167,17 @@ func (m *Multi) fillBody(t *transfer) (more, ok bool) {
 		return false, false
 	}
 	b.pending = int64(n)
-	if b.chunked {
+	switch {
+	case framed:
 		out := http1.AppendChunk(b.buf[:0], p[:n])
 		if b.eof {
 			out = http1.AppendLastChunk(out)
 		}
 		b.buf = out[:cap(out)]
 		t.out = out
-	} else {
+	case b.chunked:
+		t.out = b.buf[:n]
+	default:
 		b.left -= int64(n)
 		if b.left == 0 {
 			b.eof = true

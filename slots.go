@@ -43,6 +43,12 @@ func (m *Multi) slotFree(key string) bool {
 // canStart reports whether t could get a connection now, without changing anything.
 func (m *Multi) canStart(t *transfer) bool {
 	key := t.target().key
+	if !t.fresh() && m.muxConn(key) != nil {
+		return true
+	}
+	if m.pipeWaits(t) {
+		return false
+	}
 	if !t.fresh() && m.idle.Peek(key) != nil {
 		return true
 	}

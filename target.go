@@ -18,6 +18,7 @@ type target struct {
 	tlsID  string // for https, the TLS identity: the config's, and the server name
 	port   uint16
 	tls    bool // https
+	h2     bool // its connections may speak HTTP/2 (and so multiplex)
 }
 
 // target returns what t's URL names.
@@ -28,6 +29,7 @@ func (t *transfer) target() *target { return &t.req.tg }
 type parsedURL struct {
 	url       string
 	tlsConfig *tls.Config
+	version   HTTPVersion      // the version asked for, which the cache key includes
 	user      *url.Userinfo    // credentials in the URL
 	hostHdr   string           // the Host header: host[:port] as the URL gives it
 	reqTarget string           // the request-target sent
@@ -40,8 +42,9 @@ type parsedURL struct {
 // first hop only is cached: redirects are parsed each time.
 func (t *transfer) parsedURL() (*parsedURL, Code, error) {
 	e := t.e
+	version := t.httpVersion()
 	if c := e.parsed; c != nil && t.redirects == 0 && c.url == t.url && c.tlsConfig == e.TLSConfig &&
-		(!c.isLiteral || len(e.Resolve) == 0) {
+		c.version == version && (!c.isLiteral || len(e.Resolve) == 0) {
 		return c, 0, nil
 	}
 	raw, err := checkURL(t.url)
@@ -52,13 +55,23 @@ func (t *transfer) parsedURL() (*parsedURL, Code, error) {
 	if err != nil {
 		return nil, ErrURLMalformat, err
 	}
-	c := &parsedURL{url: t.url, tlsConfig: e.TLSConfig, user: u.User, hostHdr: u.Host, reqTarget: u.RequestURI()}
+	c := &parsedURL{url: t.url, tlsConfig: e.TLSConfig, version: version, user: u.User, hostHdr: u.Host, reqTarget: u.RequestURI()}
 	if code, err := c.tg.set(u); err != nil {
 		return nil, code, err
 	}
 	if c.tg.tls {
 		c.tg.tlsID = tlsIdentity(e.TLSConfig, c.tg.host)
 		c.tg.key += " " + c.tg.tlsID
+	}
+	// Transfers that ask for one version only never share a connection with the others.
+	switch version {
+	case HTTPVersion11:
+		c.tg.key += " h1"
+	case HTTPVersion2PriorKnowledge:
+		c.tg.key += " h2"
+		c.tg.h2 = true
+	default:
+		c.tg.h2 = c.tg.tls
 	}
 	if ip, err := netip.ParseAddr(c.tg.host); err == nil && len(e.Resolve) == 0 {
 		c.literal[0], c.isLiteral = netip.AddrPortFrom(ip, c.tg.port), true

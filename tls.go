@@ -28,7 +28,7 @@ func (m *Multi) startTLS(t *transfer) {
 		cfg.ServerName = t.target().host
 	}
 	if len(cfg.NextProtos) == 0 {
-		cfg.NextProtos = []string{"http/1.1"}
+		cfg.NextProtos = alpn(t.httpVersion())
 	}
 	if cfg.ClientSessionCache == nil {
 		cfg.ClientSessionCache = m.sessionCache(t.target().tlsID)
@@ -82,7 +82,7 @@ func (m *Multi) stepTLS(t *transfer) bool {
 			st := c.tls.ConnectionState()
 			c.ends.tls = &st
 			m.clearExpire(t, expConnect)
-			c.establish()
+			m.establish(t, c)
 			m.setState(t, stSend)
 			return true
 		}

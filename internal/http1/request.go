@@ -36,7 +36,7 @@ type Request struct {
 
 // Default fields added by AppendRequestHead unless the caller set them.
 const (
-	defaultUserAgent = "xfer/1"
+	DefaultUserAgent = "xfer/1" // sent unless a request sets User-Agent
 	defaultAccept    = "*/*"
 )
 
@@ -93,7 +93,7 @@ func AppendRequestHead(dst []byte, r *Request) ([]byte, error) {
 		vs, ok := r.Header[k]
 		switch {
 		case !ok && k == "User-Agent":
-			dst = appendField(dst, k, defaultUserAgent)
+			dst = appendField(dst, k, DefaultUserAgent)
 			continue
 		case !ok && k == "Accept":
 			dst = appendField(dst, k, defaultAccept)

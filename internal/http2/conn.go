@@ -165,6 +165,11 @@ func (c *ClientConn) PeerSettings() Settings { return c.peer }
 // arrived.
 func (c *ClientConn) GotPreface() bool { return c.gotPreface }
 
+// MaxStreams returns the number of streams that may be open at once: the
+// lower of Config.MaxConcurrentStreams and the server's
+// SETTINGS_MAX_CONCURRENT_STREAMS, once that arrived.
+func (c *ClientConn) MaxStreams() int { return c.maxStreams() }
+
 // maxStreams returns the number of streams that may be open at once.
 func (c *ClientConn) maxStreams() int {
 	n := c.cfg.MaxConcurrentStreams
