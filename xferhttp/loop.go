@@ -21,6 +21,25 @@ type loop struct {
 	closing bool // Close was called: post refuses, and the loop ends at its next drain
 
 	done chan struct{} // closed when the loop's goroutine ends
+
+	hdrBufs [][]byte // buffers that collect response headers, to reuse; the loop's alone
+}
+
+// takeHdrBuf returns an empty buffer to collect a response header in.
+func (l *loop) takeHdrBuf() []byte {
+	if n := len(l.hdrBufs); n > 0 {
+		b := l.hdrBufs[n-1]
+		l.hdrBufs = l.hdrBufs[:n-1]
+		return b[:0]
+	}
+	return make([]byte, 0, 1024)
+}
+
+// putHdrBuf gives a buffer back for reuse; very large ones are dropped.
+func (l *loop) putHdrBuf(b []byte) {
+	if cap(b) <= 16<<10 && len(l.hdrBufs) < 64 {
+		l.hdrBufs = append(l.hdrBufs, b)
+	}
 }
 
 // opKind says what an op asks of the loop.

@@ -24,14 +24,14 @@ type request struct {
 	// The loop's alone.
 	finished bool        // the transfer ended and was removed
 	hstate   headState   // where the header lines are
-	hdr      []byte      // the status line and fields of the final response, then trailers
+	hdr      []byte      // the status line and fields of the final response, then trailers; from the loop's pool
 	trailer  http.Header // parsed at the end of a chunked body
 
 	sig chan struct{} // one token: the state below changed
 
 	mu     sync.Mutex
 	resp   *http.Response // set at the final response's header
-	buf    []byte         // body bytes not yet read, from off
+	buf    []byte         // body bytes not yet read, from off; first in small
 	off    int
 	paused bool // Write refused need bytes: receiving is paused until they fit
 	need   int
@@ -39,7 +39,12 @@ type request struct {
 	err    error //
 	closed bool  // Body.Close was called
 	trl    http.Header
+	small  [smallBody]byte // the buffer of a small body, which then costs no allocation
 }
+
+// smallBody is the size of the buffer every request has for its response body; larger
+// bodies get one of their own, up to the limit.
+const smallBody = 256
 
 // defaultBuffer is the most response body bytes held unread when the Easy's BufferSize is 0.
 const defaultBuffer = 256 << 10
@@ -120,6 +125,7 @@ func closeBody(req *http.Request) {
 // newRequest prepares the Easy for req.
 func (t *Transport) newRequest(req *http.Request) *request {
 	r := &request{req: req, sig: make(chan struct{}, 1)}
+	r.buf = r.small[:0]
 	e := &r.e
 	method := req.Method
 	if method == "" {
@@ -155,9 +161,16 @@ func (t *Transport) newRequest(req *http.Request) *request {
 	return r
 }
 
+// plainHeader is easyHeader's result for a request with no header of its own. The engine
+// only reads it.
+var plainHeader = http.Header{"User-Agent": defaultUserAgent, "Accept": noValue}
+
 // easyHeader is req's header as the engine is to send it: net/http's default User-Agent,
 // no Accept unless req has one, req.Host as the Host field, and no Host entry of its own.
 func easyHeader(req *http.Request) http.Header {
+	if len(req.Header) == 0 && (req.Host == "" || req.Host == req.URL.Host) {
+		return plainHeader
+	}
 	h := make(http.Header, len(req.Header)+3)
 	for k, v := range req.Header {
 		if !strings.EqualFold(k, "Host") {

@@ -25,6 +25,9 @@ func (r *request) headerLine(line []byte) error {
 	empty := len(line) <= 2 && (len(line) == 0 || line[0] == '\r' || line[0] == '\n')
 	switch r.hstate {
 	case hsStatus:
+		if r.hdr == nil {
+			r.hdr = r.l.takeHdrBuf()
+		}
 		r.hdr = append(r.hdr[:0], line...)
 		r.hstate = hsFinal
 		if code := statusCode(line); code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
@@ -41,7 +44,8 @@ func (r *request) headerLine(line []byte) error {
 		}
 		r.hstate = hsBody
 		resp := r.response()
-		r.hdr = r.hdr[:0]
+		r.l.putHdrBuf(r.hdr)
+		r.hdr = nil
 		r.mu.Lock()
 		r.resp = resp
 		r.mu.Unlock()
@@ -49,13 +53,15 @@ func (r *request) headerLine(line []byte) error {
 	case hsBody, hsTrailer:
 		if !empty {
 			if r.hstate == hsBody {
-				r.hdr, r.hstate = r.hdr[:0], hsTrailer
+				r.hdr, r.hstate = r.l.takeHdrBuf(), hsTrailer
 			}
 			r.hdr = append(r.hdr, line...)
 			return nil
 		}
 		if r.hstate == hsTrailer {
 			r.trailer = parseFields(string(r.hdr))
+			r.l.putHdrBuf(r.hdr)
+			r.hdr = nil
 		}
 		r.hstate = hsBody
 	}

@@ -16,7 +16,9 @@ import (
 type Transport struct {
 	// Multi holds the options for each loop's Multi (connection limits above all). Socket,
 	// Timer and Resolver must be nil: each loop drives its sockets, its timer and its
-	// resolver itself. Limits apply per loop.
+	// resolver itself. Limits apply per loop. MaxConnects 0 keeps up to 256 idle
+	// connections per loop (a Multi's own default follows the transfers in it, which come
+	// and go with each request here).
 	Multi xfer.MultiOptions
 
 	// Loops is the number of event loops; 0: runtime.GOMAXPROCS(0).
@@ -32,6 +34,9 @@ type Transport struct {
 	loops  atomic.Pointer[[]*loop] // nil until the first RoundTrip
 	closed atomic.Bool
 }
+
+// defaultMaxConnects is each loop's idle connection cache when Transport.Multi sets none.
+const defaultMaxConnects = 256
 
 // ErrClosed is returned by RoundTrip after Close, and is the error of requests that were in
 // flight when Close was called.
@@ -56,6 +61,9 @@ func (t *Transport) started() ([]*loop, error) {
 	o := t.Multi
 	if o.Socket != nil || o.Timer != nil || o.Resolver != nil {
 		return nil, errBadOptions
+	}
+	if o.MaxConnects == 0 {
+		o.MaxConnects = defaultMaxConnects
 	}
 	n := t.Loops
 	if n <= 0 {
