@@ -27,7 +27,8 @@ type Transport struct {
 	// Easy, when set, is called for each request's Easy before it runs (timeouts, TLSConfig,
 	// Resolve, LocalAddr, speed limits, BufferSize...). It must not set URL, Method, Header,
 	// Body, Write, HeaderLine, FollowLocation or FailOnError: http.Client owns redirects and
-	// statuses. It is called on the goroutine of RoundTrip.
+	// statuses (those are set after it returns, as is Private, which the Transport uses).
+	// It is called on the goroutine of RoundTrip.
 	Easy func(req *http.Request, e *xfer.Easy)
 
 	mu     sync.Mutex
