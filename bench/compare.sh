@@ -8,6 +8,14 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# --- xferhttp: `compare.sh -xferhttp [-reps N] [-quick]` compares http.Client on xferhttp's
+# Transport with net/http's own (workloads B, C, E); see xferhttp.sh. ---
+if [[ ${1:-} == -xferhttp ]]; then
+	shift
+	exec ./xferhttp.sh "$@"
+fi
+# --- end xferhttp ---
+
 if ! echo '#include <curl/curl.h>' | gcc -E - >/dev/null 2>&1; then
 	echo "compare.sh: installing libcurl4-openssl-dev" >&2
 	apt-get update -qq && apt-get install -y -qq libcurl4-openssl-dev >&2
