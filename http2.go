@@ -550,13 +550,17 @@ func (p *http2Proto) open(m *Multi, t *transfer) bool {
 	if t.body != nil {
 		t.body.raw = true
 	}
+	hdr := t.requestHeader(t.req)
 	req := &http2.Request{
 		Method:    t.method,
 		Scheme:    "http",
 		Authority: t.req.hostHdr,
 		Path:      t.req.reqTarget,
-		Header:    h2Fields(t.requestHeader(t.req), t.body),
+		Header:    h2Fields(hdr, t.method, t.body),
 		Body:      t.body != nil,
+	}
+	if h := hdr.Get("Host"); h != "" { // as with HTTP/1.1, a Host field names the authority
+		req.Authority = h
 	}
 	if t.target().tls {
 		req.Scheme = "https"
@@ -587,8 +591,9 @@ func (p *http2Proto) open(m *Multi, t *transfer) bool {
 
 // h2Fields turns a request's header into HTTP/2 fields, with the defaults the HTTP/1.1
 // writer adds (a User-Agent and an Accept unless the header sets them; an empty value:
-// not sent) and the body's length when it is known.
-func h2Fields(h http.Header, body *bodyState) []http2.Field {
+// not sent) and the body's length when it is known, 0 for a method that has a body and
+// was given none.
+func h2Fields(h http.Header, method string, body *bodyState) []http2.Field {
 	fields := make([]http2.Field, 0, len(h)+3)
 	hasUA, hasAccept := false, false
 	for k, vs := range h {
@@ -614,8 +619,11 @@ func h2Fields(h http.Header, body *bodyState) []http2.Field {
 	if !hasAccept {
 		fields = append(fields, http2.Field{Name: "accept", Value: "*/*"})
 	}
-	if body != nil && body.size >= 0 {
+	switch {
+	case body != nil && body.size >= 0:
 		fields = append(fields, http2.Field{Name: "content-length", Value: strconv.FormatInt(body.size, 10)})
+	case body == nil && http1.MethodHasBody(method):
+		fields = append(fields, http2.Field{Name: "content-length", Value: "0"})
 	}
 	return fields
 }

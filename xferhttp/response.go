@@ -107,6 +107,10 @@ func (r *request) response() *http.Response {
 	}
 	resp.StatusCode, _ = strconv.Atoi(status[:min(3, len(status))])
 	resp.ProtoMajor, resp.ProtoMinor, _ = http.ParseHTTPVersion(proto)
+	if proto == "HTTP/2" { // the engine's status line for HTTP/2 has no reason phrase
+		resp.Proto, resp.ProtoMajor, resp.ProtoMinor = "HTTP/2.0", 2, 0
+		resp.Status = strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode)
+	}
 	h := resp.Header
 	chunked := false
 	if te, ok := h["Transfer-Encoding"]; ok && len(te) > 0 && strings.EqualFold(strings.TrimSpace(te[len(te)-1]), "chunked") {
@@ -116,7 +120,7 @@ func (r *request) response() *http.Response {
 	}
 	resp.ContentLength = contentLength(resp, chunked)
 	resp.Close = closes(resp)
-	if chunked {
+	if chunked || resp.ProtoMajor == 2 {
 		if vs, ok := h["Trailer"]; ok {
 			resp.Trailer = http.Header{}
 			for _, v := range vs {

@@ -109,7 +109,7 @@ func AppendRequestHead(dst []byte, r *Request) ([]byte, error) {
 		dst = append(dst, "Connection: close\r\n"...)
 	}
 	switch {
-	case r.ContentLength > 0 || r.ContentLength == 0 && methodHasBody(r.Method):
+	case r.ContentLength > 0 || r.ContentLength == 0 && MethodHasBody(r.Method):
 		dst = append(dst, "Content-Length: "...)
 		dst = strconv.AppendInt(dst, r.ContentLength, 10)
 		dst = append(dst, "\r\n"...)
@@ -132,9 +132,9 @@ func skipField(k string) bool {
 	return equalFold(k, "Host") || equalFold(k, "Content-Length") || equalFold(k, "Transfer-Encoding")
 }
 
-// methodHasBody reports whether a request with this method is expected to
+// MethodHasBody reports whether a request with this method is expected to
 // carry a body, so that an empty one is announced with Content-Length: 0.
-func methodHasBody(method string) bool {
+func MethodHasBody(method string) bool {
 	return method == "POST" || method == "PUT" || method == "PATCH"
 }
 
