@@ -381,12 +381,12 @@ func TestDownload(t *testing.T) {
 		dir := t.TempDir()
 		r := execute(t, bin, nil, "", "-progress", "bars", "-o", dir)
 		checkDownloadDemo(t, r)
-		if !strings.Contains(r.stderr, "\x1b[") || !strings.Contains(r.stderr, "41/41 done") {
+		if !strings.Contains(r.stderr, "\x1b[") || !strings.Contains(r.stderr, "51/51 done") {
 			t.Errorf("no bars drawn on standard error:\n%q", r.stderr)
 		}
 		entries, err := os.ReadDir(dir)
-		if err != nil || len(entries) != 41 {
-			t.Errorf("%d files saved (%v), want 41", len(entries), err)
+		if err != nil || len(entries) != 51 {
+			t.Errorf("%d files saved (%v), want 51", len(entries), err)
 		}
 	})
 
@@ -400,20 +400,23 @@ func TestDownload(t *testing.T) {
 	})
 }
 
-// checkDownloadDemo verifies a demo run: exit 0 and a table of 41 successes.
+// checkDownloadDemo verifies a demo run: exit 0 and a table of 51 successes.
 func checkDownloadDemo(t *testing.T, r run) {
 	t.Helper()
 	checkExit(t, r, 0)
 	rows := table(t, r.stdout)
-	if len(rows) != 41 {
-		t.Errorf("%d table rows, want 41:\n%s", len(rows), r.stdout)
+	if len(rows) != 51 {
+		t.Errorf("%d table rows, want 51:\n%s", len(rows), r.stdout)
 	}
 	for u, got := range rows {
 		if got.status != "200" || got.failed() {
 			t.Errorf("%s: %+v, want a success", u, got)
 		}
 	}
-	if !strings.Contains(r.stdout, "41 URLs: 41 downloaded, 0 failed;") {
+	if !strings.Contains(r.stdout, "; 10 over HTTP/2 on 1 connection\n") {
+		t.Errorf("the HTTPS files did not share one HTTP/2 connection:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "51 URLs: 51 downloaded, 0 failed;") {
 		t.Errorf("no summary line:\n%s", r.stdout)
 	}
 }

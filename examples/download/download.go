@@ -38,11 +38,13 @@ type transfer struct {
 	running bool      // added to the Multi
 	retryAt time.Time // backing off until then; zero when not
 
-	done   bool // for good: the fields below are set
-	err    error
-	status int
-	size   int64
-	took   time.Duration // from the first attempt's start to the end
+	done     bool // for good: the fields below are set
+	err      error
+	status   int
+	size     int64
+	took     time.Duration // from the first attempt's start to the end
+	h2       bool          // the last attempt went over HTTP/2
+	connects int           // connections the last attempt opened
 
 	sink sinkState // the output's state for this transfer
 }
@@ -78,6 +80,12 @@ func newDownloader(cfg *config, out output) *downloader {
 		e.FollowLocation = cfg.maxRedirs > 0
 		e.MaxRedirs = cfg.maxRedirs
 		e.FailOnError = cfg.fail
+		e.TLSConfig = cfg.tls
+		if cfg.http11 {
+			e.HTTPVersion = xfer.HTTPVersion11
+		} else {
+			e.PipeWait = true // transfers to one HTTP/2 server share its connection
+		}
 		e.Write = func(p []byte) (int, error) { return d.write(t, p) }
 		e.Private = t
 		t.e = e
@@ -165,6 +173,7 @@ func (d *downloader) finish(t *transfer, err error) {
 	info := t.e.Info()
 	t.done, t.err = true, err
 	t.status, t.size = info.Status, info.Downloaded
+	t.h2, t.connects = info.Proto == "HTTP/2.0", info.NumConnects
 	if !t.first.IsZero() {
 		t.took = time.Since(t.first)
 	}

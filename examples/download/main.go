@@ -11,7 +11,7 @@
 //
 // URLs come from the arguments and from -i FILE, one a line (blank lines and lines
 // starting with # are skipped; "-" reads standard input). With no URL at all, or with
-// -demo, the program starts a local HTTP server on 127.0.0.1 with 41 files of 0 B to 8 MiB,
+// -demo, the program starts a local HTTP server on 127.0.0.1 with 51 files of 0 B to 8 MiB,
 // some of them sent slowly, one behind a 503 that a retry gets past, and downloads those,
 // so it runs on a machine with no network:
 //
@@ -55,6 +55,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -89,6 +90,8 @@ type config struct {
 	fail           bool
 	progress       string // bars, lines or none
 	forceBars      bool   // bars even when standard error is not a terminal
+	http11         bool   // -http1.1: no HTTP/2
+	tls            *tls.Config
 }
 
 func main() {
@@ -114,6 +117,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.maxRedirs, "max-redirs", 30, "follow at most `N` redirects (0: do not follow)")
 	fs.IntVar(&cfg.retries, "retries", 2, "try a transfer that failed for a transient reason up to `N` more times")
 	fs.BoolVar(&cfg.fail, "fail", true, "count a status of 400 or more as a failure, and do not save its body")
+	fs.BoolVar(&cfg.http11, "http1.1", false, "speak HTTP/1.1 only (by default HTTP/2 is offered to https servers, and transfers to one share a connection)")
 	progress := fs.String("progress", "auto", "show progress as `MODE`: bars, lines, none, or auto (bars on a terminal)")
 	useDemo := fs.Bool("demo", false, "download the files of a local demo server (the default when there is no URL)")
 	if err := fs.Parse(args); err != nil {
@@ -173,14 +177,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		defer srv.Close()
 		// The slow ones first: they take longest.
-		urls := slices.Concat(srv.SlowURLs(), srv.URLs(), srv.RedirectURLs(), []string{srv.FlakyURL()})
+		urls := slices.Concat(srv.SlowURLs(), srv.URLs(), srv.H2URLs(), srv.RedirectURLs(), []string{srv.FlakyURL()})
+		cfg.tls = srv.TLSConfig()
 		cfg.urls = append(cfg.urls, urls...)
 		cfg.discard = !setO && cfg.stream == ""
 		where := "discarding the bodies (-o DIR keeps them)"
 		if !cfg.discard {
 			where = "saving the bodies"
 		}
-		fmt.Fprintf(stderr, "demo: %d files served on 127.0.0.1, %s\n", len(urls), where)
+		fmt.Fprintf(stderr, "demo: %d files served on 127.0.0.1 (%d over HTTPS, where HTTP/2 is offered), %s\n", len(urls), len(srv.H2URLs()), where)
 	}
 
 	table := stdout

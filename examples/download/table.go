@@ -48,9 +48,20 @@ func (d *downloader) writeTable(w io.Writer) {
 		row(t.url, status, size(t.size), duration(t.took), last)
 	}
 	elapsed := time.Since(d.start)
-	fmt.Fprintf(&b, "%d %s: %d downloaded, %d failed; %s received in %s (%s/s)\n",
+	fmt.Fprintf(&b, "%d %s: %d downloaded, %d failed; %s received in %s (%s/s)",
 		len(d.all), plural(len(d.all), "URL", "URLs"), ok, d.failed,
 		size(d.bytes), duration(elapsed), size(int64(float64(d.bytes)/max(elapsed.Seconds(), 1e-6))))
+	h2, conns := 0, 0
+	for _, t := range d.all {
+		if t.h2 {
+			h2++
+			conns += t.connects
+		}
+	}
+	if h2 > 0 {
+		fmt.Fprintf(&b, "; %d over HTTP/2 on %d %s", h2, conns, plural(conns, "connection", "connections"))
+	}
+	b.WriteString("\n")
 	io.WriteString(w, b.String())
 }
 

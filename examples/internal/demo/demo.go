@@ -9,7 +9,9 @@
 //   - two redirects, one of them a chain of two, to bodies of the first set
 //     (RedirectURLs);
 //   - one URL that answers 503 Service Unavailable to its first request and serves a
-//     body afterwards, for a downloader's retries (FlakyURL).
+//     body afterwards, for a downloader's retries (FlakyURL);
+//   - 10 of the first set again over HTTPS, where the server offers HTTP/2 by ALPN
+//     (H2URLs), with a certificate made at start that TLSConfig trusts.
 //
 // Body, Reply and Framings serve the same bodies the same ways from other handlers, the
 // tests' among them.
@@ -17,7 +19,14 @@ package demo
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	crand "crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -81,6 +90,9 @@ func Body(n int) []byte {
 // Server is a running demo server.
 type Server struct {
 	srv       *http.Server
+	tls       *http.Server // HTTPS, with HTTP/2
+	client    *tls.Config  // trusts tls's certificate
+	h2URLs    []string
 	base      string
 	urls      []string
 	slowURLs  []string
@@ -90,6 +102,7 @@ type Server struct {
 	stop      chan struct{}  // closed by Close: slow handlers return
 	handlers  sync.WaitGroup // slow handlers running
 	done      chan struct{}  // closed when Serve returned
+	tlsDone   chan struct{}  // closed when ServeTLS returned
 
 	mu    sync.Mutex
 	flaky int // requests of the flaky URL so far
@@ -120,6 +133,10 @@ func Start() (*Server, error) {
 		s.slowURLs = append(s.slowURLs, s.base+p)
 	}
 	s.redirects = []string{s.base + "/redirect/once.bin", s.base + "/redirect/twice.bin"}
+	if err := s.startTLS(); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	s.srv = &http.Server{Handler: http.HandlerFunc(s.serve), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		defer close(s.done)
@@ -127,6 +144,76 @@ func Start() (*Server, error) {
 	}()
 	return s, nil
 }
+
+// startTLS starts the HTTPS server, which offers HTTP/2, with a certificate for
+// 127.0.0.1 made now, and lists the bodies it serves: ten of the full-speed ones that are
+// not delimited by the close (HTTP/2 has no such framing).
+func (s *Server) startTLS() error {
+	cert, pool, err := selfSigned()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	base := "https://" + ln.Addr().String()
+	for _, u := range s.urls {
+		p := u[len(s.base):]
+		if !strings.HasPrefix(p, "/close/") && len(s.h2URLs) < 10 {
+			s.h2URLs = append(s.h2URLs, base+p)
+		}
+	}
+	s.client = &tls.Config{RootCAs: pool}
+	s.tls = &http.Server{
+		Handler:           http.HandlerFunc(s.serve),
+		ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}},
+	}
+	s.tlsDone = make(chan struct{})
+	go func() {
+		defer close(s.tlsDone)
+		s.tls.ServeTLS(ln, "", "")
+	}()
+	return nil
+}
+
+// selfSigned makes a certificate for 127.0.0.1, valid for a day, and a pool that trusts it.
+func selfSigned() (tls.Certificate, *x509.CertPool, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(now.UnixNano()),
+		Subject:               pkix.Name{CommonName: "xfer demo"},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	der, err := x509.CreateCertificate(crand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool, nil
+}
+
+// H2URLs returns the URLs of the 10 bodies served over HTTPS, where HTTP/2 is offered.
+func (s *Server) H2URLs() []string { return s.h2URLs }
+
+// TLSConfig returns a client configuration that trusts the HTTPS server's certificate.
+func (s *Server) TLSConfig() *tls.Config { return s.client }
 
 // URLs returns the URLs of the 30 bodies served at full speed.
 func (s *Server) URLs() []string { return s.urls }
@@ -146,7 +233,9 @@ func (s *Server) FlakyURL() string { return s.base + "/flaky/flaky.bin" }
 func (s *Server) Close() error {
 	close(s.stop)
 	err := s.srv.Close()
+	s.tls.Close()
 	<-s.done
+	<-s.tlsDone
 	s.handlers.Wait()
 	return err
 }
