@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"runtime"
@@ -217,3 +218,33 @@ type bufConn struct {
 }
 
 func (c *bufConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// TestHTTP2UploadToSlowReader sends 3 MiB, of known and of unknown size, to a server that
+// opens its windows 16 KiB at a time, slowly: the bodies arrive whole, and no DATA goes
+// beyond a window (the server would end the connection).
+func TestHTTP2UploadToSlowReader(t *testing.T) {
+	testutil.CheckLeaks(t)
+	srv := newH2Fault(t, func(int) h2fault.Behavior { return h2fault.SlowUploadReader(16<<10, 200*time.Microsecond) })
+	l := newEpollLoop(t, MultiOptions{})
+	body := bodyFor(3<<20, 5)
+	known := priorKnowledge("http://" + srv.Addr + "/")
+	known.Body = bytes.NewReader(body)
+	unknown := priorKnowledge("http://" + srv.Addr + "/")
+	unknown.Body = io.MultiReader(bytes.NewReader(body[:1000]), bytes.NewReader(body[1000:]))
+	got := map[*Easy]*bytes.Buffer{}
+	for _, e := range []*Easy{known, unknown} {
+		buf := new(bytes.Buffer)
+		got[e] = buf
+		e.Write = buf.Write
+		l.m.Add(e)
+	}
+	l.run(2, 60*time.Second)
+	for _, e := range []*Easy{known, unknown} {
+		if err := l.done[e]; err != nil || got[e].String() != fmt.Sprint(len(body)) || e.Info().Uploaded != int64(len(body)) {
+			t.Fatalf("%v: the server counted %q bytes, %d sent", err, got[e], e.Info().Uploaded)
+		}
+	}
+	if errs := srv.Record().Errors; len(errs) > 0 {
+		t.Fatalf("the server saw errors: %v", errs)
+	}
+}
