@@ -61,6 +61,9 @@ func freePort(t *testing.T) int {
 func startServer(t *testing.T, port int, name string, args ...string) {
 	path, err := exec.LookPath(name)
 	if err != nil {
+		path, err = exec.LookPath("/usr/sbin/" + name) // servers live there, not always in PATH
+	}
+	if err != nil {
 		t.Skipf("%s is not installed", name)
 	}
 	cmd := exec.Command(path, args...)
