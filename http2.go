@@ -118,9 +118,11 @@ type http2Proto struct {
 	senders []*transfer          // streams waiting for a window, or for Outbound to drain
 	scratch []*transfer
 	line    []byte // a header line being built
-	inRead  bool   // inside read: a transfer that ends must not close the connection
-	dead    bool   // failed or closed: no stream may start
-	goaway  bool   // the server sent GOAWAY: no new stream
+	req     http2.Request
+	fields  []http2.Field // the request's fields, while it is encoded
+	inRead  bool          // inside read: a transfer that ends must not close the connection
+	dead    bool          // failed or closed: no stream may start
+	goaway  bool          // the server sent GOAWAY: no new stream
 }
 
 // Why a stream waits in http2Proto.senders.
@@ -551,12 +553,14 @@ func (p *http2Proto) open(m *Multi, t *transfer) bool {
 		t.body.raw = true
 	}
 	hdr := t.requestHeader(t.req)
-	req := &http2.Request{
+	p.fields = h2Fields(p.fields[:0], hdr, t.method, t.body)
+	req := &p.req // OpenStream encodes it at once: it is reused
+	*req = http2.Request{
 		Method:    t.method,
 		Scheme:    "http",
 		Authority: t.req.hostHdr,
 		Path:      t.req.reqTarget,
-		Header:    h2Fields(hdr, t.method, t.body),
+		Header:    p.fields,
 		Body:      t.body != nil,
 	}
 	if h := hdr.Get("Host"); h != "" { // as with HTTP/1.1, a Host field names the authority
@@ -566,6 +570,7 @@ func (p *http2Proto) open(m *Multi, t *transfer) bool {
 		req.Scheme = "https"
 	}
 	id, err := p.cc.OpenStream(req)
+	clear(p.fields) // no strings kept from the last request
 	if errors.Is(err, http2.ErrNoStream) && t.refusals < maxRefusals {
 		// The server allows fewer streams than were joined before its SETTINGS came:
 		// t looks for a connection again.
@@ -589,28 +594,24 @@ func (p *http2Proto) open(m *Multi, t *transfer) bool {
 	return true
 }
 
-// h2Fields turns a request's header into HTTP/2 fields, with the defaults the HTTP/1.1
+// h2Fields appends a request's header to fields as HTTP/2 fields, with the defaults the HTTP/1.1
 // writer adds (a User-Agent and an Accept unless the header sets them; an empty value:
 // not sent) and the body's length when it is known, 0 for a method that has a body and
 // was given none.
-func h2Fields(h http.Header, method string, body *bodyState) []http2.Field {
-	fields := make([]http2.Field, 0, len(h)+3)
+func h2Fields(fields []http2.Field, h http.Header, method string, body *bodyState) []http2.Field {
 	hasUA, hasAccept := false, false
 	for k, vs := range h {
-		lk := strings.ToLower(k)
-		switch lk {
-		case "user-agent":
-			hasUA = true
-		case "accept":
-			hasAccept = true
-		case "content-length", "host":
+		ua, accept := strings.EqualFold(k, "User-Agent"), strings.EqualFold(k, "Accept")
+		switch {
+		case strings.EqualFold(k, "Content-Length"), strings.EqualFold(k, "Host"):
+			continue
+		case (ua || accept) && len(vs) == 1 && vs[0] == "":
+			hasUA, hasAccept = hasUA || ua, hasAccept || accept
 			continue
 		}
-		if (lk == "user-agent" || lk == "accept") && len(vs) == 1 && vs[0] == "" {
-			continue
-		}
+		hasUA, hasAccept = hasUA || ua, hasAccept || accept
 		for _, v := range vs {
-			fields = append(fields, http2.Field{Name: lk, Value: v})
+			fields = append(fields, http2.Field{Name: k, Value: v}) // the ClientConn lowercases names
 		}
 	}
 	if !hasUA {

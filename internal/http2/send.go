@@ -133,11 +133,30 @@ func (e *detailError) Unwrap() error { return e.err }
 func lower(name string) string {
 	for i := range len(name) {
 		if 'A' <= name[i] && name[i] <= 'Z' {
+			if l, ok := commonLower[name]; ok {
+				return l
+			}
 			return strings.ToLower(name)
 		}
 	}
 	return name
 }
+
+// commonLower holds the lowercase forms of common field names as http.Header writes
+// them, so that sending them allocates nothing.
+var commonLower = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{
+		"Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Authorization",
+		"Cache-Control", "Content-Encoding", "Content-Language", "Content-Length",
+		"Content-Type", "Cookie", "Expect", "From", "If-Match", "If-Modified-Since",
+		"If-None-Match", "If-Range", "If-Unmodified-Since", "Origin", "Pragma", "Range",
+		"Referer", "Te", "User-Agent", "X-Forwarded-For", "X-Requested-With",
+	} {
+		m[n] = strings.ToLower(n)
+	}
+	return m
+}()
 
 // SendWindow returns the number of body bytes stream id may send now: the
 // least of the stream's and the connection's send windows, and of the room
