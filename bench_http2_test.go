@@ -21,7 +21,6 @@ import (
 type h2Streamer struct {
 	ln     net.Listener
 	ready  chan struct{} // closed once the reply header went out
-	mu     sync.Mutex
 	fr     *http2.Framer
 	stream uint32
 	conn   net.Conn

@@ -77,6 +77,7 @@ func (m *Multi) establish(t *transfer, c *conn) {
 
 // h2Stream is a transfer's HTTP/2 stream.
 type h2Stream struct {
+	used    bool // the request went out on this stream: the rest is its
 	id      uint32
 	closed  bool  // the stream is over in the ClientConn: ended, or reset
 	ended   bool  // END_STREAM received: the response is complete (perhaps not yet delivered)
@@ -121,6 +122,7 @@ type http2Proto struct {
 	req     http2.Request
 	fields  []http2.Field // the request's fields, while it is encoded
 	inRead  bool          // inside read: a transfer that ends must not close the connection
+	queued  bool          // in Multi.dirty: afterIO runs at the end of the API call
 	dead    bool          // failed or closed: no stream may start
 	goaway  bool          // the server sent GOAWAY: no new stream
 }
@@ -149,7 +151,30 @@ func (p *http2Proto) join(t *transfer) {
 
 func (p *http2Proto) ready(m *Multi, _ *conn, _ Event) {
 	p.read(m, readBudget)
-	p.afterIO(m)
+	p.dirty(m)
+}
+
+// dirty asks for afterIO at the end of the API call (Multi.flushShared), once however
+// many streams wrote: the frames of one action leave in one write.
+func (p *http2Proto) dirty(m *Multi) {
+	if !p.queued && !p.dead {
+		p.queued = true
+		m.dirty = append(m.dirty, p)
+	}
+}
+
+// flushShared runs afterIO for every HTTP/2 connection that asked for it during the API
+// call that is ending (dirty).
+func (m *Multi) flushShared() {
+	for i := 0; i < len(m.dirty); i++ { // afterIO may run streams, which may ask again
+		p := m.dirty[i]
+		m.dirty[i] = nil
+		p.queued = false
+		if !p.dead {
+			p.afterIO(m)
+		}
+	}
+	m.dirty = m.dirty[:0]
 }
 
 // afterIO flushes what waits to be sent, runs the streams that waited for room to
@@ -479,7 +504,7 @@ func (p *http2Proto) send(m *Multi, t *transfer) bool {
 	if t.info.preTransfer == 0 {
 		t.info.preTransfer = m.since(t)
 	}
-	if t.h2 == nil && !p.open(m, t) {
+	if (t.h2 == nil || !t.h2.used) && !p.open(m, t) {
 		return false
 	}
 	s := t.h2
@@ -533,14 +558,14 @@ func (p *http2Proto) send(m *Multi, t *transfer) bool {
 		}
 		b.endSent = end
 		if m.overRate(t, t.info.uploaded, t.e.MaxSendSpeed) {
-			p.afterIO(m)
+			p.dirty(m)
 			return false
 		}
 	}
 	m.dropOut(t)
 	m.setState(t, stRecv)
-	p.afterIO(m)
-	return !t.done && !p.dead && t.state == stRecv
+	p.dirty(m)
+	return false // the reply cannot be here yet: the socket's readiness will say
 }
 
 // open sends t's request header on a new stream.
@@ -589,7 +614,12 @@ func (p *http2Proto) open(m *Multi, t *transfer) bool {
 		m.fail(t, code, err)
 		return false
 	}
-	t.h2 = &h2Stream{id: id}
+	s := t.h2 // kept from an earlier request of the Easy, with its slices
+	if s == nil {
+		s = new(h2Stream)
+		t.h2 = s
+	}
+	*s = h2Stream{id: id, used: true, fields: s.fields[:0], trailer: s.trailer[:0]}
 	p.streams[id] = t
 	return true
 }
@@ -660,7 +690,7 @@ func (p *http2Proto) recv(m *Multi, t *transfer) bool {
 				p.cc.DataConsumed(t.h2.id, len(b))
 			}
 			if m.overRate(t, t.info.downloaded, t.e.MaxRecvSpeed) {
-				p.afterIO(m)
+				p.dirty(m)
 				return false
 			}
 		}
@@ -670,7 +700,7 @@ func (p *http2Proto) recv(m *Multi, t *transfer) bool {
 		}
 	}
 	p.read(m, readBudget)
-	p.afterIO(m)
+	p.dirty(m)
 	return false
 }
 
@@ -681,7 +711,7 @@ func (p *http2Proto) release(m *Multi, c *conn, t *transfer) {
 			break
 		}
 	}
-	if s := t.h2; s != nil {
+	if s := t.h2; s != nil && s.used { // a stream of its own on c, not an earlier request's
 		if s.waiting != waitNone {
 			s.waiting = waitNone
 			for i, w := range p.senders {
@@ -708,12 +738,12 @@ func (p *http2Proto) release(m *Multi, c *conn, t *transfer) {
 		p.close(m)
 		return
 	}
-	if !p.inRead {
-		p.afterIO(m)
-	}
-	if !p.dead && len(p.users) == 0 {
-		m.releaseConn(c)
-		m.setWant(c.ent, p.interest())
+	p.dirty(m)
+	if len(p.users) == 0 {
+		m.releaseConn(c) // which may close it, over MaxConnects
+		if !p.dead {
+			m.setWant(c.ent, p.interest())
+		}
 		return
 	}
 	m.slotFreed()

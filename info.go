@@ -59,7 +59,7 @@ func (e *Easy) Info() Info {
 	// A transfer keeps its fields raw, which costs far less memory while thousands wait;
 	// the header maps are built here.
 	switch {
-	case s.status != 0 && t.h2 != nil:
+	case s.status != 0 && t.h2 != nil && t.h2.used:
 		info.Header = fieldsHeader(t.h2.fields)
 		if len(t.h2.trailer) > 0 {
 			info.Trailer = fieldsHeader(t.h2.trailer)

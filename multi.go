@@ -97,6 +97,7 @@ type Multi struct {
 	pending   pendingQueue       // transfers waiting for a connection slot
 	shared    map[string][]*conn // multiplexed (HTTP/2) connections new transfers may join, by key
 	setups    map[string]int     // connections being set up that may multiplex, by key
+	dirty     []*http2Proto      // HTTP/2 connections to flush when the API call ends
 	claiming  bool               // closing idle connections to take their slot: wake nobody
 
 	buf      []byte                            // the one read buffer, shared by every transfer
@@ -166,7 +167,10 @@ func (m *Multi) enter() error {
 // leave ends an API call: it announces socket and timer changes and returns the error of a
 // callback that failed during the call.
 func (m *Multi) leave() error {
-	// A callback may change what is wanted (Easy.Pause): announce until nothing changes.
+	// Frames that streams wrote during the call leave together, before the interest they
+	// leave is announced. A callback may change what is wanted (Easy.Pause): announce
+	// until nothing changes.
+	m.flushShared()
 	for m.flushSockets(); m.updateTimer() || len(m.changed) > 0; m.flushSockets() {
 	}
 	m.busy = false

@@ -142,7 +142,7 @@ func (m *Multi) finalResponse(t *transfer, status int, proto string, contentLeng
 // responseField returns the first value of the final response's field name, whatever the
 // protocol.
 func (t *transfer) responseField(name string) string {
-	if s := t.h2; s != nil {
+	if s := t.h2; s != nil && s.used {
 		return s.field(name)
 	}
 	return t.parser.Get(name)

@@ -18,7 +18,10 @@ const defaultConnectTimeout = 300 * time.Second
 // total timeout, measured from here, as the connect timeout will be (waitForConn).
 func (m *Multi) startTransfer(e *Easy) {
 	t := &e.x
-	*t = transfer{e: e, parser: t.parser}
+	*t = transfer{e: e, parser: t.parser, h2: t.h2} // what they hold is reused
+	if t.h2 != nil {
+		t.h2.used = false
+	}
 	e.pause = PauseCont // a transfer starts afresh, unpaused
 	t.node.t = t
 	t.start = m.now()
@@ -109,7 +112,9 @@ func (m *Multi) stepInit(t *transfer) bool {
 func (m *Multi) buildRequest(t *transfer, c *parsedURL) error {
 	e := t.e
 	method := t.method
-	t.h2 = nil // a new request: a stream of its own, if any
+	if t.h2 != nil {
+		t.h2.used = false // a new request: a stream of its own, if any
+	}
 	var body io.Reader
 	size := int64(0)
 	if e.Body != nil && !t.dropBody {

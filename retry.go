@@ -18,7 +18,7 @@ func (t *transfer) retryable() bool {
 
 // responseStarted reports whether any byte of the reply arrived.
 func (t *transfer) responseStarted() bool {
-	if s := t.h2; s != nil {
+	if s := t.h2; s != nil && s.used {
 		return s.started
 	}
 	return t.parser.Started()
