@@ -38,8 +38,8 @@
 /* ---- command line ---- */
 
 static const char *opt_w = "", *opt_mode = "plain", *opt_ca = "";
-static char *addrs[64], *tls_addrs[64];
-static int naddrs, ntls;
+static char *addrs[64], *tls_addrs[64], *h2_addrs[64];
+static int naddrs, ntls, nh2;
 static long opt_n, opt_conc = 100, opt_buf = 1024, opt_gap = 100;
 static long long opt_size = 100LL << 20;
 
@@ -73,6 +73,7 @@ static void parse(int argc, char **argv)
     else if(!strcmp(k, "-mode")) opt_mode = v;
     else if(!strcmp(k, "-addrs")) naddrs = split(v, addrs);
     else if(!strcmp(k, "-tlsaddrs")) ntls = split(v, tls_addrs);
+    else if(!strcmp(k, "-h2addrs")) nh2 = split(v, h2_addrs);
     else if(!strcmp(k, "-ca")) opt_ca = v;
     else if(!strcmp(k, "-n")) opt_n = atol(v);
     else if(!strcmp(k, "-size")) opt_size = atoll(v);

@@ -257,17 +257,19 @@ func runOnce(w workload, c client, rep int) (map[string]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %v", err)
 	}
-	var port, tlsPort int
-	if _, err := fmt.Sscanf(line, "READY port=%d tlsport=%d", &port, &tlsPort); err != nil {
+	var port, tlsPort, h2Port int
+	if _, err := fmt.Sscanf(line, "READY port=%d tlsport=%d h2port=%d", &port, &tlsPort, &h2Port); err != nil {
 		return nil, fmt.Errorf("server said %q", line)
 	}
-	var addrs, tlsAddrs []string
+	var addrs, tlsAddrs, h2Addrs []string
 	for i := 1; i <= 8; i++ {
 		addrs = append(addrs, fmt.Sprintf("127.0.0.%d:%d", i, port))
 		tlsAddrs = append(tlsAddrs, fmt.Sprintf("127.0.0.%d:%d", i, tlsPort))
+		h2Addrs = append(h2Addrs, fmt.Sprintf("127.0.0.%d:%d", i, h2Port))
 	}
 	args := append(slices.Clone(w.args), c.args...)
-	args = append(args, "-addrs", strings.Join(addrs, ","), "-tlsaddrs", strings.Join(tlsAddrs, ","), "-ca", cert)
+	args = append(args, "-addrs", strings.Join(addrs, ","), "-tlsaddrs", strings.Join(tlsAddrs, ","),
+		"-h2addrs", strings.Join(h2Addrs, ","), "-ca", cert)
 	cmd := pinned(w.pin, 0, filepath.Join(*binDir, c.bin), args...)
 	cliLog, _ := os.Create(filepath.Join(*outDir, "logs", logName+".log"))
 	defer cliLog.Close()
