@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the workload server and the four clients, then runs every workload with each
+# Builds the workload server and the clients, then runs every workload with each
 # client (3 times, alternating the clients) and prints the table of medians with the
 # ratios xfer/peer. Arguments go to the orchestrator: -quick checks the harness in a minute,
 # -reps N, -only A,B, -out DIR. Logs, raw results and charts land in out/; a full run also
@@ -19,6 +19,11 @@ fi
 if ! echo '#include <curl/curl.h>' | gcc -E - >/dev/null 2>&1; then
 	echo "compare.sh: installing libcurl4-openssl-dev" >&2
 	apt-get update -qq && apt-get install -y -qq libcurl4-openssl-dev >&2
+fi
+# Workload H's reference client, nghttp2's h2load.
+if ! command -v h2load >/dev/null; then
+	echo "compare.sh: installing nghttp2-client (h2load)" >&2
+	apt-get update -qq && apt-get install -y -qq nghttp2-client >&2
 fi
 
 mkdir -p bin out

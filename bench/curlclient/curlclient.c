@@ -9,6 +9,10 @@
  *   -w S -mode ...     as A, but the server sends the body one byte per write, -gap µs
  *                      apart, so each call reads one byte (the modes are A's)
  *   -w B|C|D|Ehs|Eidle see bench/RESULTS.md
+ *   -w H               -n GETs of /small over HTTPS with HTTP/2 (nghttp2), -conc streams in
+ *                      flight on one connection: CURLPIPE_MULTIPLEX, CURLOPT_PIPEWAIT,
+ *                      CURL_HTTP_VERSION_2TLS, CURLMOPT_MAX_HOST_CONNECTIONS 1
+ *   -w C2              -n idle /hold streams over HTTP/2, -conc per connection
  *
  * libcurl's calls to recv() and poll() are interposed (this program defines both and is
  * linked with -rdynamic) to count them and, in mode 1read, to answer that poll.
@@ -38,8 +42,8 @@
 /* ---- command line ---- */
 
 static const char *opt_w = "", *opt_mode = "plain", *opt_ca = "";
-static char *addrs[64], *tls_addrs[64];
-static int naddrs, ntls;
+static char *addrs[64], *tls_addrs[64], *h2_addrs[64];
+static int naddrs, ntls, nh2;
 static long opt_n, opt_conc = 100, opt_buf = 1024, opt_gap = 100;
 static long long opt_size = 100LL << 20;
 
@@ -73,6 +77,7 @@ static void parse(int argc, char **argv)
     else if(!strcmp(k, "-mode")) opt_mode = v;
     else if(!strcmp(k, "-addrs")) naddrs = split(v, addrs);
     else if(!strcmp(k, "-tlsaddrs")) ntls = split(v, tls_addrs);
+    else if(!strcmp(k, "-h2addrs")) nh2 = split(v, h2_addrs);
     else if(!strcmp(k, "-ca")) opt_ca = v;
     else if(!strcmp(k, "-n")) opt_n = atol(v);
     else if(!strcmp(k, "-size")) opt_size = atoll(v);
@@ -620,10 +625,10 @@ static void work_d(void)
   result_end();
 }
 
-/* The number of TLS connections the server holds, from its /stats. */
-static long server_tls_conns(void)
+/* A count the server reports on its /stats ("tls", "h2", "h2held", ...); -1 if absent. */
+static long server_stat(const char *name)
 {
-  char buf[512];
+  char buf[512], key[64];
   int fd = dial_blocking(addrs[0]);
   write_all(fd, "GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   size_t got = 0;
@@ -632,9 +637,17 @@ static long server_tls_conns(void)
     got += (size_t)n;
   buf[got] = 0;
   close(fd);
-  char *p = strstr(buf, "tls=");
-  return p ? atol(p + 4) : -1;
+  snprintf(key, sizeof(key), " %s=", name);
+  char *body = strstr(buf, "\r\n\r\n"), *p;
+  if(!body)
+    return -1;
+  body[3] = ' '; /* the first count follows a space too */
+  p = strstr(body + 3, key);
+  return p ? atol(p + strlen(key)) : -1;
 }
+
+/* The number of TLS connections the server holds. */
+static long server_tls_conns(void) { return server_stat("tls"); }
 
 static void idle_finished(CURL *e, CURLcode rc)
 {
@@ -666,6 +679,109 @@ static void work_eidle(void)
   result_end();
 }
 
+/* ---- HTTP/2 (workloads H and C2) ---- */
+
+static long h2_connects; /* CURLINFO_NUM_CONNECTS summed over the transfers */
+
+/* An easy handle for url over HTTP/2 on a shared connection. */
+static CURL *easy_h2(const char *url)
+{
+  CURL *e = easy(url);
+  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+  curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+  return e;
+}
+
+/* A multi handle that multiplexes, streams per connection, conns connections per host. */
+static void new_h2_loop(long streams, long conns)
+{
+  new_loop();
+  curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, conns);
+  curl_multi_setopt(multi, CURLMOPT_MAX_CONCURRENT_STREAMS, streams);
+}
+
+static void h2_finished(CURL *e, CURLcode rc)
+{
+  long code = 0, version = 0, connects = 0;
+  if(rc != CURLE_OK)
+    fatal("request: %s", curl_easy_strerror(rc));
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+  curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
+  curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+  if(code != 200)
+    fatal("status %ld", code);
+  if(version != CURL_HTTP_VERSION_2_0)
+    fatal("reply over HTTP version %ld, want HTTP/2", version);
+  h2_connects += connects;
+  finished++;
+  curl_multi_remove_handle(multi, e);
+  if(started < total) {
+    started++;
+    curl_multi_add_handle(multi, e);
+  }
+}
+
+/* H: opt_n GETs of /small on one HTTP/2 connection, opt_conc streams in flight. */
+static void work_h(void)
+{
+  char url[256];
+  long slots = opt_conc < opt_n ? opt_conc : opt_n;
+  CURL **es = calloc(slots, sizeof(CURL *));
+  if(!nh2)
+    fatal("workload H needs -h2addrs");
+  new_h2_loop(opt_conc, 1);
+  snprintf(url, sizeof(url), "https://%s/small", h2_addrs[0]);
+  for(long i = 0; i < slots; i++)
+    es[i] = easy_h2(url);
+  total = opt_n;
+  on_done = h2_finished;
+  double c0 = cpu_s(), s0 = sys_s();
+  int64_t t0 = now_ns();
+  for(long i = 0; i < slots; i++) {
+    started++;
+    curl_multi_add_handle(multi, es[i]);
+  }
+  until(&finished, opt_n, 600, "the requests");
+  double wall = (now_ns() - t0) / 1e9, cpu = cpu_s() - c0;
+  if(body_bytes != 13LL * opt_n)
+    fatal("got %lld body bytes, want %lld", body_bytes, 13LL * opt_n);
+  if(h2_connects != 1)
+    fatal("the requests opened %ld connections, want 1", h2_connects);
+  result("rps", opt_n / wall);
+  result("cpu_s", cpu);
+  result("cpu_us_per", cpu * 1e6 / opt_n);
+  result("sys_share", (sys_s() - s0) / cpu);
+  result("maxrss_kib", maxrss_kib());
+  result("wall_s", wall);
+  result_end();
+}
+
+/* C2: opt_n /hold transfers over HTTP/2 on one origin, opt_conc streams per connection,
+   each with its reply header: idle in-flight streams. */
+static void work_c2(void)
+{
+  char url[256];
+  long conns = (opt_n + opt_conc - 1) / opt_conc;
+  if(!nh2)
+    fatal("workload C2 needs -h2addrs");
+  new_h2_loop(opt_conc, conns);
+  snprintf(url, sizeof(url), "https://%s/hold", h2_addrs[0]);
+  long base = rss_kib();
+  for(long i = 0; i < opt_n; i++) {
+    curl_multi_add_handle(multi, easy_h2(url));
+    if(i % 500 == 499 || i == opt_n - 1)
+      until(&headers_done, i + 1, 60, "idle reply headers");
+  }
+  long rss = rss_kib();
+  result("rss_kib_per_xfer", (double)(rss - base) / opt_n);
+  result("base_rss_kib", base);
+  result("rss_kib", rss);
+  result("conns", server_stat("h2"));
+  result("held", server_stat("h2held"));
+  result_end();
+}
+
 int main(int argc, char **argv)
 {
   parse(argc, argv);
@@ -687,6 +803,10 @@ int main(int argc, char **argv)
     requests(1);
   else if(!strcmp(opt_w, "Eidle"))
     work_eidle();
+  else if(!strcmp(opt_w, "H"))
+    work_h();
+  else if(!strcmp(opt_w, "C2"))
+    work_c2();
   else
     fatal("unknown workload %s", opt_w);
   fflush(stdout);

@@ -13,7 +13,7 @@ import (
 
 // cpuWorkloads are the workloads whose client CPU per request is charted, one panel each
 // (cpu-per-request.svg). A workload that reports cpu_us_per joins by adding its id here.
-var cpuWorkloads = []string{"B", "Ehs"}
+var cpuWorkloads = []string{"B", "Ehs", "H"}
 
 // styles keeps each client's color (and line dash) the same in every chart.
 var styles = map[string]svgchart.Style{
@@ -25,6 +25,7 @@ var styles = map[string]svgchart.Style{
 	"net/http":         {Color: "#2e9e44"},
 	"fasthttp":         {Color: "#8e44ad"},
 	"crypto/tls-floor": {Color: "#8c564b"},
+	"h2load":           {Color: "#111111", Dash: "9 3 2 3"},
 }
 
 // spare colors for clients with no entry in styles, in order of appearance.

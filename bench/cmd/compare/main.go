@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/xfer-go/xfer/bench/internal/measure"
 )
 
 // client is one program (and variant) measured in a workload.
@@ -37,6 +39,7 @@ var (
 	nethttpC  = client{"net/http", "nethttpclient", nil}
 	fasthttpC = client{"fasthttp", "fasthttpclient", nil}
 	tlsFloorC = client{"crypto/tls-floor", "nethttpclient", []string{"-mode", "tlsfloor"}}
+	h2loadC   = client{"h2load", "h2loadclient", nil}
 )
 
 // workload is one row group of the report: the same arguments given to every client.
@@ -48,12 +51,14 @@ type workload struct {
 	metrics []string // columns, in order
 	pin     bool     // server on the last CPU, client on CPU 0 (a quieter per-call timing)
 	repsX   int      // runs per client are this many times -reps (0: once): for short runs
+	oneConn bool     // the run fails unless the server accepted exactly one HTTP/2 connection
 }
 
 type sizes struct {
 	aN           []int
 	aSize, dSize int64
 	bN, cN, eN   int
+	hN, c2N      int   // workload H: requests over HTTP/2; C2: idle HTTP/2 streams
 	sN           []int // workload S: idle transfers
 	sSize        int64 // workload S: bytes of the active body, one per read
 }
@@ -90,6 +95,16 @@ func plan(s sizes) []workload {
 			metrics: []string{"tls_idle_kib", "tls_heap_kib", "conns", "hs_per_s"}},
 	)
 	ws = append(ws, planS(s)...)
+	ws = append(ws,
+		workload{id: "H", title: fmt.Sprintf("H: %d small GETs over HTTPS with HTTP/2, 100 streams in flight on one connection", s.hN),
+			args:    []string{"-w", "H", "-n", strconv.Itoa(s.hN), "-conc", "100"},
+			clients: []client{xferC, curlC, nethttpC, h2loadC}, repsX: 3, oneConn: true,
+			metrics: []string{"rps", "cpu_s", "cpu_us_per", "sys_share", "allocs_per", "maxrss_kib", "server_us_per", "h2_conns"}},
+		workload{id: "C2", title: fmt.Sprintf("C2: %d idle in-flight HTTP/2 streams, 100 per connection", s.c2N),
+			args:    []string{"-w", "C2", "-n", strconv.Itoa(s.c2N), "-conc", "100"},
+			clients: []client{xferC, curlC, nethttpC},
+			metrics: []string{"rss_kib_per_xfer", "heap_kib_per_xfer", "conns", "held", "base_rss_kib", "rss_kib"}},
+	)
 	return ws
 }
 
@@ -142,10 +157,10 @@ func pinned(pin bool, cpu int, prog string, args ...string) *exec.Cmd {
 func main() {
 	flag.Parse()
 	s := sizes{aN: []int{0, 1000, 9000, 19000}, aSize: 100 << 20, dSize: 100 << 20, bN: 20000, cN: 10000, eN: 2000,
-		sN: []int{0, 1000, 9000, 19000}, sSize: 10000}
+		sN: []int{0, 1000, 9000, 19000}, sSize: 10000, hN: 20000, c2N: 10000}
 	if *quick {
 		s = sizes{aN: []int{0, 1000}, aSize: 10 << 20, dSize: 10 << 20, bN: 2000, cN: 500, eN: 200,
-			sN: []int{0, 1000}, sSize: 2000}
+			sN: []int{0, 1000}, sSize: 2000, hN: 2000, c2N: 500}
 		*reps = 1
 	}
 	os.MkdirAll(filepath.Join(*outDir, "logs"), 0o755)
@@ -257,23 +272,31 @@ func runOnce(w workload, c client, rep int) (map[string]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %v", err)
 	}
-	var port, tlsPort int
-	if _, err := fmt.Sscanf(line, "READY port=%d tlsport=%d", &port, &tlsPort); err != nil {
+	var port, tlsPort, h2Port int
+	if _, err := fmt.Sscanf(line, "READY port=%d tlsport=%d h2port=%d", &port, &tlsPort, &h2Port); err != nil {
 		return nil, fmt.Errorf("server said %q", line)
 	}
-	var addrs, tlsAddrs []string
+	var addrs, tlsAddrs, h2Addrs []string
 	for i := 1; i <= 8; i++ {
 		addrs = append(addrs, fmt.Sprintf("127.0.0.%d:%d", i, port))
 		tlsAddrs = append(tlsAddrs, fmt.Sprintf("127.0.0.%d:%d", i, tlsPort))
+		h2Addrs = append(h2Addrs, fmt.Sprintf("127.0.0.%d:%d", i, h2Port))
 	}
 	args := append(slices.Clone(w.args), c.args...)
-	args = append(args, "-addrs", strings.Join(addrs, ","), "-tlsaddrs", strings.Join(tlsAddrs, ","), "-ca", cert)
+	args = append(args, "-addrs", strings.Join(addrs, ","), "-tlsaddrs", strings.Join(tlsAddrs, ","),
+		"-h2addrs", strings.Join(h2Addrs, ","), "-ca", cert)
 	cmd := pinned(w.pin, 0, filepath.Join(*binDir, c.bin), args...)
 	cliLog, _ := os.Create(filepath.Join(*outDir, "logs", logName+".log"))
 	defer cliLog.Close()
 	fmt.Fprintf(cliLog, "$ %s %s\n", c.bin, strings.Join(args, " "))
 	cmd.Stderr = cliLog
 	out, _ := cmd.StdoutPipe()
+	var st0 map[string]int
+	if w.oneConn {
+		if st0, err = measure.ServerStats(addrs[0]); err != nil {
+			return nil, fmt.Errorf("server stats: %v", err)
+		}
+	}
 	srvCPU0 := procCPU(srv.Process.Pid)
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -297,6 +320,17 @@ func runOnce(w workload, c client, rep int) (map[string]float64, error) {
 			if m["cpu_us_per"] > 0 && srvCPU >= 0 {
 				requests := m["cpu_s"] * 1e6 / m["cpu_us_per"]
 				m["server_us_per"] = srvCPU.Seconds() * 1e6 / requests
+			}
+			if w.oneConn {
+				// Whatever the client says: the connections the server accepted.
+				st1, err := measure.ServerStats(addrs[0])
+				if err != nil {
+					return nil, fmt.Errorf("server stats: %v", err)
+				}
+				m["h2_conns"] = float64(st1["h2total"] - st0["h2total"])
+				if m["h2_conns"] != 1 {
+					return nil, fmt.Errorf("FAIL: the server accepted %v HTTP/2 connections during the run, want 1 (see %s.log)", m["h2_conns"], logName)
+				}
 			}
 			return m, nil
 		}
@@ -328,6 +362,8 @@ var metricNames = map[string]string{
 	"cpu_ms_per_mib":    "CPU ms/MiB",
 	"tls_idle_kib":      "RSS KiB/idle TLS conn",
 	"conns":             "conns held",
+	"h2_conns":          "connections (server's count)",
+	"held":              "streams held (server's count)",
 	"tls_heap_kib":      "Go heap+stack KiB/idle TLS conn",
 	"hs_per_s":          "handshakes/s",
 	"sys_share":         "kernel share of CPU",
@@ -419,6 +455,12 @@ func targets(b *strings.Builder, r results, s sizes) {
 	xh2, fh2 := r.med("Eidle", "xfer", "tls_heap_kib"), r.med("Eidle", "crypto/tls-floor", "tls_heap_kib")
 	row("E: idle TLS conn ≤ crypto/tls floor + 2 KiB (Go heap)", fmt.Sprintf("%s vs %s KiB", num(xh2), num(fh2)), xh2 <= fh2+2, !math.IsNaN(xh2*fh2))
 	targetsS(row, r, s)
+	xc, nc, cc, hc := r.med("H", "xfer", "cpu_us_per"), r.med("H", "net/http", "cpu_us_per"), r.med("H", "libcurl", "cpu_us_per"), r.med("H", "h2load", "cpu_us_per")
+	row("H: CPU/request ≤ 0.5× net/http's (HTTP/2)", ratio(xc, nc), xc <= 0.5*nc, !math.IsNaN(xc*nc))
+	row("H: CPU/request ≤ libcurl's (HTTP/2)", ratio(xc, cc), xc <= cc, !math.IsNaN(xc*cc))
+	row("H: CPU/request ≤ 1.5× h2load's", ratio(xc, hc), xc <= 1.5*hc, !math.IsNaN(xc*hc))
+	x2 := r.med("C2", "xfer", "rss_kib_per_xfer")
+	row("C2: ≤ 1 KiB RSS per idle in-flight HTTP/2 stream", num(x2)+" KiB", x2 <= 1, !math.IsNaN(x2))
 	b.WriteString("\n")
 }
 

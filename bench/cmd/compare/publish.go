@@ -104,12 +104,19 @@ func readmeSummary(r results, s sizes, about string) string {
 	row("E: full TLS 1.3 handshakes per second (100 in flight)", "Ehs", "rps")
 	row("E: client CPU µs per handshake", "Ehs", "cpu_us_per")
 	row(fmt.Sprintf("E: RSS KiB per idle TLS connection (%s)", th(s.eN)), "Eidle", "tls_idle_kib")
+	row(fmt.Sprintf("H: %s small GETs over HTTP/2, 100 streams on one connection: requests/s", th(s.hN)), "H", "rps")
+	row("H: client CPU µs per request", "H", "cpu_us_per")
+	row("H: Go allocations per request", "H", "allocs_per")
+	row(fmt.Sprintf("C2: RSS KiB per idle in-flight HTTP/2 stream (%s, 100 per connection)", th(s.c2N)), "C2", "rss_kib_per_xfer")
 	a, z := "A"+strconv.Itoa(aLast), "S"+strconv.Itoa(sLast)
 	fmt.Fprintf(&b, "\nA bare epoll loop doing the same 1 KiB reads costs %s µs/KiB in Go and %s in C "+
 		"(%s idle); doing S's one-byte reads, %s µs per action in Go and %s in C. "+
-		"The libcurl column is libcurl as it comes; RESULTS.md also has it with one read per action.\n\n",
+		"The libcurl column is libcurl as it comes; RESULTS.md also has it with one read per action. "+
+		"Over HTTP/2 (H), nghttp2's h2load, a C load generator on one connection, spends %s µs of CPU per request "+
+		"and does %s requests/s; fasthttp has no HTTP/2.\n\n",
 		num(r.med(a, "floor-go", "us_per_kib")), num(r.med(a, "floor-c", "us_per_kib")), th(aLast),
-		num(r.med(z, "floor-go", "us_per_call")), num(r.med(z, "floor-c", "us_per_call")))
+		num(r.med(z, "floor-go", "us_per_call")), num(r.med(z, "floor-c", "us_per_call")),
+		num(r.med("H", "h2load", "cpu_us_per")), readmeNum(r.med("H", "h2load", "rps")))
 	b.WriteString("![µs per action against idle transfers, one byte per read](bench/chart-s-per-action.svg)\n")
 	b.WriteString("![memory per idle in-flight transfer](bench/chart-memory-per-idle.svg)\n")
 	return b.String()

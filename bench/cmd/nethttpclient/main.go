@@ -1,7 +1,8 @@
 // Command nethttpclient runs the harness's workloads with net/http's Client, a goroutine per
-// request as its users write it, and prints one RESULT line. With -w Eidle -mode tlsfloor
-// it measures crypto/tls's own floor instead: tls.Client connections that did one request
-// each and are then held, with no goroutine and no HTTP client around them.
+// request as its users write it, and prints one RESULT line (over HTTP/2 in workloads H and
+// C2: h2.go). With -w Eidle -mode tlsfloor it measures crypto/tls's own floor instead:
+// tls.Client connections that did one request each and are then held, with no goroutine and
+// no HTTP client around them.
 package main
 
 import (
@@ -32,6 +33,10 @@ func main() {
 		r = workD(cfg)
 	case "Ehs":
 		r = requests(cfg, "https", cfg.TLSAddrs, cfg.TLSConfig())
+	case "H":
+		r = workH(cfg)
+	case "C2":
+		r = workC2(cfg)
 	case "Eidle":
 		if cfg.Mode == "tlsfloor" {
 			r = tlsFloor(cfg)

@@ -10,12 +10,17 @@
 //	           N bytes of body with a Content-Length, one byte per write, each write G µs
 //	           after the previous one returned (workload S: one byte per readiness event)
 //	/small     a small keep-alive reply
-//	/stats     "plain=P tls=T": how many connections are open now
+//	/stats     "plain=P tls=T h2=H h2total=A h2held=S": the plain, TLS and HTTP/2
+//	           connections open now, the HTTP/2 connections accepted since the start and
+//	           the HTTP/2 /hold streams held now
 //
 // The TLS listeners use a self-signed ECDSA P-256 certificate made at start and written to
 // -cert as PEM, for the clients' root pools. Session tickets are off, so every TLS connection
-// is a full handshake. On standard output it prints one line once it listens:
-// "READY port=P tlsport=Q".
+// is a full handshake. The plain and TLS listeners speak HTTP/1.1 alone (no ALPN), so a
+// client that would offer h2 speaks HTTP/1.1 there. A third set of listeners, at -h2port,
+// is net/http's server over TLS with HTTP/2 (h2.go): the workloads over HTTP/2 use it. On
+// standard output the server prints one line once it listens:
+// "READY port=P tlsport=Q h2port=R".
 package main
 
 import (
@@ -61,6 +66,7 @@ func main() {
 	addrs := flag.Int("addrs", 8, "listen on 127.0.0.1 .. 127.0.0.N")
 	port := flag.Int("port", 0, "plain port (0: pick one)")
 	tlsPort := flag.Int("tlsport", 0, "TLS port (0: pick one; -1: no TLS)")
+	h2Port := flag.Int("h2port", 0, "HTTP/2 over TLS port (0: pick one; -1: none)")
 	certOut := flag.String("cert", "", "write the self-signed certificate here (PEM)")
 	flag.Parse()
 	log.SetPrefix("server: ")
@@ -73,16 +79,23 @@ func main() {
 	for _, ln := range plainLns {
 		go serve(ln, nil)
 	}
-	tp := -1
-	if *tlsPort >= 0 {
+	tp, hp := -1, -1
+	if *tlsPort >= 0 || *h2Port >= 0 {
 		cfg := selfSigned(ips, *certOut)
-		var tlsLns []net.Listener
-		tlsLns, tp = listenAll(ips, *tlsPort)
-		for _, ln := range tlsLns {
-			go serve(ln, cfg)
+		if *tlsPort >= 0 {
+			var tlsLns []net.Listener
+			tlsLns, tp = listenAll(ips, *tlsPort)
+			for _, ln := range tlsLns {
+				go serve(ln, cfg)
+			}
+		}
+		if *h2Port >= 0 {
+			var h2Lns []net.Listener
+			h2Lns, hp = listenAll(ips, *h2Port)
+			serveH2(h2Lns, cfg)
 		}
 	}
-	fmt.Printf("READY port=%d tlsport=%d\n", p, tp)
+	fmt.Printf("READY port=%d tlsport=%d h2port=%d\n", p, tp, hp)
 	// The orchestrator ends the server with a signal; stdin closing also ends it.
 	io.Copy(io.Discard, os.Stdin)
 }
@@ -170,7 +183,8 @@ func handle(c net.Conn, cfg *tls.Config) {
 				return
 			}
 		case "/stats":
-			body := fmt.Sprintf("plain=%d tls=%d\n", nPlain.Load(), nTLS.Load())
+			body := fmt.Sprintf("plain=%d tls=%d h2=%d h2total=%d h2held=%d\n",
+				nPlain.Load(), nTLS.Load(), nH2.Load(), nH2Total.Load(), nH2Held.Load())
 			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
 		default:
 			io.WriteString(c, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")

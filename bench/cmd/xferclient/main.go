@@ -3,8 +3,8 @@
 // raw sockets in the same epoll set and 1 KiB reads on the same stream, no library.
 //
 // XFER_CPUPROFILE=file writes a CPU profile of the whole run; XFER_MEMPROFILE=file records
-// every allocation and writes the heap profile at the workload's measuring point (C, Eidle)
-// or end (B, Ehs), for go tool pprof.
+// every allocation and writes the heap profile at the workload's measuring point (C, C2,
+// Eidle) or end (B, Ehs, H), for go tool pprof.
 package main
 
 import (
@@ -47,6 +47,10 @@ func main() {
 		r = requests(cfg, "https", cfg.TLSAddrs, cfg.TLSConfig())
 	case cfg.Workload == "Eidle":
 		r = workEidle(cfg)
+	case cfg.Workload == "H":
+		r = workH(cfg)
+	case cfg.Workload == "C2":
+		r = workC2(cfg)
 	default:
 		measure.Fatalf("unknown workload %q", cfg.Workload)
 	}

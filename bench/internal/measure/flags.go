@@ -11,14 +11,15 @@ import (
 
 // Config is what every client is told on its command line.
 type Config struct {
-	Workload string   // A, B, C, D, Ehs, Eidle, S
+	Workload string   // A, B, C, C2, D, Ehs, Eidle, H, S
 	Mode     string   // a client's variant of the workload (A, S: "floor")
 	Addrs    []string // plain server addresses, host:port
 	TLSAddrs []string // TLS server addresses, host:port
+	H2Addrs  []string // HTTP/2 (over TLS) server addresses, host:port
 	CA       string   // the server's certificate, PEM
-	N        int      // idle transfers (A, C, Eidle) or requests (B, Ehs)
+	N        int      // idle transfers (A, C, C2, Eidle) or requests (B, Ehs, H)
 	Size     int64    // bytes of the active transfer (A, D, S)
-	Conc     int      // transfers in flight (B, Ehs)
+	Conc     int      // transfers in flight (B, Ehs, H); streams per connection (C2)
 	Buf      int      // read size of the active transfer (A, S)
 	Gap      int      // µs the server waits after each byte of the active transfer (S)
 }
@@ -26,11 +27,12 @@ type Config struct {
 // ParseFlags reads the command line shared by the Go clients.
 func ParseFlags() *Config {
 	c := &Config{}
-	var addrs, tlsAddrs string
-	flag.StringVar(&c.Workload, "w", "", "workload: A, B, C, D, Ehs, Eidle, S")
+	var addrs, tlsAddrs, h2Addrs string
+	flag.StringVar(&c.Workload, "w", "", "workload: A, B, C, C2, D, Ehs, Eidle, H, S")
 	flag.StringVar(&c.Mode, "mode", "", "variant of the workload")
 	flag.StringVar(&addrs, "addrs", "", "plain server addresses, comma-separated")
 	flag.StringVar(&tlsAddrs, "tlsaddrs", "", "TLS server addresses, comma-separated")
+	flag.StringVar(&h2Addrs, "h2addrs", "", "HTTP/2 (TLS) server addresses, comma-separated")
 	flag.StringVar(&c.CA, "ca", "", "server certificate (PEM)")
 	flag.IntVar(&c.N, "n", 0, "idle transfers or requests")
 	flag.Int64Var(&c.Size, "size", 100<<20, "bytes of the active transfer")
@@ -40,6 +42,7 @@ func ParseFlags() *Config {
 	flag.Parse()
 	c.Addrs = splitList(addrs)
 	c.TLSAddrs = splitList(tlsAddrs)
+	c.H2Addrs = splitList(h2Addrs)
 	return c
 }
 

@@ -14,11 +14,17 @@ import (
 // HoldIdle starts them in batches of 500, each once the previous ones have their headers,
 // and returns the figures of PerTransfer once all have.
 func HoldIdle(cfg *Config, start func(url string, headers *atomic.Int64, release <-chan struct{})) Result {
+	return HoldIdleAt(cfg, func(i int) string { return "http://" + cfg.Addrs[i%len(cfg.Addrs)] + "/hold" }, start)
+}
+
+// HoldIdleAt is HoldIdle with the URL of the i-th transfer given by url (workload C2: all
+// of them on one HTTP/2 origin).
+func HoldIdleAt(cfg *Config, url func(i int) string, start func(url string, headers *atomic.Int64, release <-chan struct{})) Result {
 	base := Footprint()
 	var headers atomic.Int64
 	release := make(chan struct{})
 	for i := range cfg.N {
-		start("http://"+cfg.Addrs[i%len(cfg.Addrs)]+"/hold", &headers, release)
+		start(url(i), &headers, release)
 		if i%500 == 499 {
 			waitCount(&headers, int64(i+1), 60*time.Second)
 		}

@@ -122,28 +122,44 @@ func Fatalf(format string, args ...any) {
 // ServerConns asks the workload server at addr how many plain and TLS connections it holds
 // open (not counting the one asking).
 func ServerConns(addr string) (plain, tls int, err error) {
+	st, err := ServerStats(addr)
+	return st["plain"] - 1, st["tls"], err
+}
+
+// ServerStats returns the counts the workload server at addr reports on /stats, by name
+// (plain, tls, h2, h2total, h2held; see cmd/server). The plain count includes the
+// connection asking.
+func ServerStats(addr string) (map[string]int, error) {
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(5 * time.Second))
 	if _, err := c.Write([]byte("GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")); err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	r := bufio.NewReader(c)
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		if line == "\r\n" {
 			break
 		}
 	}
 	body, _ := r.ReadString('\n')
-	_, err = fmt.Sscanf(body, "plain=%d tls=%d", &plain, &tls)
-	return plain - 1, tls, err
+	st := map[string]int{}
+	for _, f := range strings.Fields(body) {
+		k, v, ok := strings.Cut(f, "=")
+		n, err := strconv.Atoi(v)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("/stats said %q", body)
+		}
+		st[k] = n
+	}
+	return st, nil
 }
 
 // WaitServerConns waits until the server reports at least want connections of the kind
