@@ -92,13 +92,14 @@ type Multi struct {
 	nmsgs   int
 
 	idle      conncache.Cache[*conn]
-	nconns    int                // open connections, idle ones included
-	hostConns map[string]int     // open connections per cache key
-	pending   pendingQueue       // transfers waiting for a connection slot
-	shared    map[string][]*conn // multiplexed (HTTP/2) connections new transfers may join, by key
-	setups    map[string]int     // connections being set up that may multiplex, by key
-	dirty     []*http2Proto      // HTTP/2 connections to flush when the API call ends
-	claiming  bool               // closing idle connections to take their slot: wake nobody
+	nconns    int                   // open connections, idle ones included
+	hostConns map[string]int        // open connections per cache key
+	pending   pendingQueue          // transfers waiting for a connection slot
+	shared    map[string][]*conn    // multiplexed (HTTP/2) connections new transfers may join, by key
+	setups    map[string]int        // connections being set up that may multiplex, by key
+	dirty     []*http2Proto         // HTTP/2 connections to flush when the API call ends
+	urls      map[urlKey]*parsedURL // parsed URLs that transfers share (target.go)
+	claiming  bool                  // closing idle connections to take their slot: wake nobody
 
 	buf      []byte                            // the one read buffer, shared by every transfer
 	headBufs [][]byte                          // request-head buffers to reuse (send.go)

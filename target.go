@@ -47,6 +47,13 @@ func (t *transfer) parsedURL() (*parsedURL, Code, error) {
 		c.version == version && (!c.isLiteral || len(e.Resolve) == 0) {
 		return c, 0, nil
 	}
+	// Transfers of one Multi to the same URL share its parse: thousands of them cost one.
+	key := urlKey{t.url, e.TLSConfig, version}
+	shared := t.redirects == 0 && len(e.Resolve) == 0 && e.m != nil
+	if c := e.m.urls[key]; shared && c != nil {
+		e.parsed = c
+		return c, 0, nil
+	}
 	raw, err := checkURL(t.url)
 	if err != nil {
 		return nil, ErrURLMalformat, err
@@ -80,10 +87,27 @@ func (t *transfer) parsedURL() (*parsedURL, Code, error) {
 	// cache's URL is always the Easy's.
 	if t.redirects == 0 && raw == t.url {
 		e.parsed = c
+		if shared {
+			m := e.m
+			if m.urls == nil || len(m.urls) >= maxSharedURLs {
+				m.urls = map[urlKey]*parsedURL{} // a simple bound: start afresh
+			}
+			m.urls[key] = c
+		}
 	}
 	t.url = raw
 	return c, 0, nil
 }
+
+// urlKey names a parsed URL in Multi.urls: the URL, and what else its parse depends on.
+type urlKey struct {
+	url     string
+	tls     *tls.Config
+	version HTTPVersion
+}
+
+// maxSharedURLs bounds Multi.urls.
+const maxSharedURLs = 4096
 
 // checkURL refuses what curl refuses before parsing a URL, and gives one without a scheme
 // the scheme curl guesses for it: http.
