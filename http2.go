@@ -372,6 +372,9 @@ func (t *transfer) holdMore(b []byte) {
 func (p *http2Proto) complete(m *Multi, t *transfer) {
 	if t.discard {
 		m.follow(t)
+		if !t.done {
+			m.runSoon(t) // the next hop starts at the next action: nothing else runs it
+		}
 		return
 	}
 	if m.endBody(t) {
