@@ -79,6 +79,12 @@ type Easy struct {
 	// offset (the whole body is here already: the transfer ends well with no body); a 416
 	// reply (the offset is past the end) ends well, its body discarded. 0: the whole body.
 	ResumeFrom int64
+	// Jar holds the cookies (CURLOPT_COOKIEFILE, in net/http's way): it is asked for the
+	// Cookie field of every request, redirects included (after a Cookie field of Header,
+	// which a redirect that leaves the origin drops), and given the Set-Cookie fields of
+	// every response but 1xx. Its methods are called from the loop, as callbacks are, and
+	// must not block. nil: no cookies but Header's.
+	Jar http.CookieJar
 
 	Private any // for the application; never touched by the library
 

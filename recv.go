@@ -129,6 +129,7 @@ func (m *Multi) finalResponse(t *transfer, status int, proto string, contentLeng
 	t.info.status = int32(status) // three digits
 	t.info.proto = proto
 	t.info.contentLength = contentLength
+	m.storeCookies(t) // before a redirect's next hop asks the jar
 	if !m.redirect(t) {
 		return false
 	}
