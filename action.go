@@ -78,8 +78,9 @@ type transfer struct {
 	// waiting transfers cost little; Info builds the maps) and its trailer.
 	parser http1.Parser
 
-	held *heldBytes // what a pause left to deliver; nil when nothing is held
-	h2   *h2Stream  // the request's HTTP/2 stream, when it went over HTTP/2; nil otherwise
+	held    *heldBytes // what a pause left to deliver; nil when nothing is held
+	content *content   // the body's stage before Write when it is decoded or skipped; else nil
+	h2      *h2Stream  // the request's HTTP/2 stream, when it went over HTTP/2; nil otherwise
 
 	info     stats
 	msgStore Message // the message, while queued: valid until the Easy is removed
@@ -244,4 +245,5 @@ func (m *Multi) stopTransfer(t *transfer) {
 	m.dropOut(t)
 	t.held = nil
 	t.body = nil
+	t.endContent()
 }

@@ -60,6 +60,32 @@ type Easy struct {
 	// set up and may multiplex (HTTP/2), rather than open another (CURLOPT_PIPEWAIT).
 	PipeWait bool
 
+	// AcceptEncoding is the Accept-Encoding to send (CURLOPT_ACCEPT_ENCODING): "" sends
+	// none and decodes nothing; "*" asks for every coding xfer decodes ("gzip, deflate, br,
+	// zstd"); any other value is sent as is. With it set, a reply in codings xfer knows
+	// reaches Write decoded (stacked codings too, at most 5), and one in a coding it does
+	// not know, or whose coded body is corrupt, ends with ErrBadContentEncoding. An
+	// Accept-Encoding field in Header is sent instead, and then nothing is decoded; nor is
+	// a 206 reply, a part of a coded representation. Info.Downloaded and Progress count the
+	// body as received (coded), Info.ContentLength is the header's.
+	AcceptEncoding string
+	// MaxFileSize is the most body bytes (decoded) the transfer takes: a reply whose
+	// Content-Length is larger fails before any body byte reaches Write, and one without
+	// a length fails when its body grows past it, with ErrFileSizeExceeded. 0: no limit.
+	MaxFileSize int64
+	// ResumeFrom asks for the body from this offset on ("Range: bytes=N-", for GET and
+	// HEAD), as curl -C does: a 206 reply whose Content-Range starts there is delivered
+	// as is; a reply without it ends with ErrRangeError, unless its Content-Length is the
+	// offset (the whole body is here already: the transfer ends well with no body); a 416
+	// reply (the offset is past the end) ends well, its body discarded. 0: the whole body.
+	ResumeFrom int64
+	// Jar holds the cookies (CURLOPT_COOKIEFILE, in net/http's way): it is asked for the
+	// Cookie field of every request, redirects included (after a Cookie field of Header,
+	// which a redirect that leaves the origin drops), and given the Set-Cookie fields of
+	// every response but 1xx. Its methods are called from the loop, as callbacks are, and
+	// must not block. nil: no cookies but Header's.
+	Jar http.CookieJar
+
 	Private any // for the application; never touched by the library
 
 	m      *Multi // the Multi it is added to

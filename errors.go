@@ -32,6 +32,10 @@ const (
 	ErrRecvError              Code = 56 // receiving the reply failed
 	ErrPeerFailedVerification Code = 60 // the server's certificate did not verify
 
+	ErrRangeError         Code = 33 // ResumeFrom asked, and the server sent the whole body (200)
+	ErrBadContentEncoding Code = 61 // an unknown coding, more than 5 codings, or a corrupt coded body
+	ErrFileSizeExceeded   Code = 63 // the body is larger than MaxFileSize
+
 	ErrHTTP2       Code = 16 // the HTTP/2 connection failed: a framing or protocol error, GOAWAY with an error
 	ErrHTTP2Stream Code = 92 // the server reset this transfer's HTTP/2 stream
 )
@@ -56,6 +60,9 @@ var codeNames = map[Code]string{
 	ErrHTTP2Stream:            "stream error in the HTTP/2 framing layer",
 	ErrRecvError:              "failure when receiving data from the peer",
 	ErrPeerFailedVerification: "SSL peer certificate or SSH remote key was not OK",
+	ErrRangeError:             "requested range was not delivered by the server",
+	ErrBadContentEncoding:     "unrecognized or bad HTTP Content or Transfer-Encoding",
+	ErrFileSizeExceeded:       "maximum file size exceeded",
 }
 
 // Error returns libcurl's wording for the code, prefixed with the package name.

@@ -3,6 +3,7 @@
 package xfer_test
 
 import (
+	"compress/gzip"
 	"context"
 	"fmt"
 	"net/http"
@@ -138,4 +139,25 @@ func ExampleEasy_Perform() {
 	// Output:
 	// hi
 	// 200 <nil>
+}
+
+// With AcceptEncoding set, a compressed reply reaches Write decoded; MaxFileSize bounds the
+// decoded body.
+func ExampleEasy_AcceptEncoding() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		gz := gzip.NewWriter(w)
+		fmt.Fprintf(gz, "asked for %s", r.Header.Get("Accept-Encoding"))
+		gz.Close()
+	}))
+	defer srv.Close()
+
+	e := xfer.NewEasy(srv.URL)
+	e.AcceptEncoding = "*"
+	e.MaxFileSize = 1 << 20
+	e.Write = func(p []byte) (int, error) { fmt.Printf("%s\n", p); return len(p), nil }
+	if err := e.Perform(context.Background()); err != nil {
+		fmt.Println(err)
+	}
+	// Output: asked for gzip, deflate, br, zstd
 }

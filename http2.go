@@ -399,9 +399,14 @@ func (t *transfer) holdMore(b []byte) {
 func (p *http2Proto) complete(m *Multi, t *transfer) {
 	if t.discard {
 		m.follow(t)
+		if !t.done {
+			m.runSoon(t) // the next hop starts at the next action: nothing else runs it
+		}
 		return
 	}
-	m.finish(t, nil)
+	if m.endBody(t) {
+		m.finish(t, nil)
+	}
 }
 
 // reset ends t, whose stream the server reset or left unprocessed: it is sent again on
@@ -680,6 +685,9 @@ func (p *http2Proto) streamFailed(m *Multi, t *transfer, err error) {
 // when t is paused, for the read may be its siblings' (what is read for t is held).
 func (p *http2Proto) recv(m *Multi, t *transfer) bool {
 	if h := t.held; h != nil && t.e.pause&PauseRecv == 0 && !t.throttled {
+		if !m.drainContent(t) {
+			return false // paused again, or the decoded body ended
+		}
 		b := h.body
 		t.held = nil
 		if len(b) > 0 {

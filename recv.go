@@ -129,14 +129,18 @@ func (m *Multi) finalResponse(t *transfer, status int, proto string, contentLeng
 	t.info.status = int32(status) // three digits
 	t.info.proto = proto
 	t.info.contentLength = contentLength
+	m.storeCookies(t) // before a redirect's next hop asks the jar
 	if !m.redirect(t) {
 		return false
 	}
-	if t.e.FailOnError && status >= 400 && !t.discard {
+	if t.discard {
+		return true
+	}
+	if t.e.FailOnError && status >= 400 && !(status == 416 && t.resumes()) { // as curl: see startContent
 		m.fail(t, ErrHTTPReturnedError, fmt.Errorf("xfer: the requested URL returned error: %d", status))
 		return false
 	}
-	return true
+	return m.startContent(t, status, contentLength)
 }
 
 // responseField returns the first value of the final response's field name, whatever the
@@ -152,6 +156,13 @@ func (t *transfer) responseField(name string) string {
 func (m *Multi) deliver(t *transfer, body []byte) bool {
 	if len(body) == 0 || t.discard {
 		return true
+	}
+	if t.content != nil {
+		return m.deliverContent(t, body)
+	}
+	if limit := t.e.MaxFileSize; limit > 0 && t.info.downloaded+int64(len(body)) > limit {
+		m.fail(t, ErrFileSizeExceeded, fmt.Errorf("xfer: the body is more than MaxFileSize %d", limit))
+		return false
 	}
 	w := t.e.Write
 	if w == nil {
@@ -201,11 +212,14 @@ func (t *transfer) holdRest(in []byte) {
 // deliverHeld delivers what was refused or read while receiving was paused.
 func (m *Multi) deliverHeld(t *transfer) bool {
 	h := t.held
+	if !m.drainContent(t) {
+		return false // paused again, or the decoded body ended
+	}
 	if len(h.body) > 0 {
 		b := h.body
 		h.body = nil
-		if !m.deliver(t, b) {
-			return false // paused again: b is held again, with the rest
+		if !m.deliver(t, b) || t.e.pause&PauseRecv != 0 {
+			return false // paused again: b is held again (or in the decoder), with the rest
 		}
 	}
 	t.held = nil
@@ -225,7 +239,9 @@ func (m *Multi) complete(t *transfer, clean bool) {
 		m.follow(t)
 		return
 	}
-	m.finish(t, nil)
+	if m.endBody(t) {
+		m.finish(t, nil)
+	}
 }
 
 // peerClosed handles the end of the stream from the server.

@@ -111,6 +111,7 @@ func (m *Multi) newHop(t *transfer) {
 	t.parser.Reset(t.method) // its fields are the previous response's
 	t.info.contentLength = -1
 	t.held = nil
+	t.endContent()
 	t.hopStart = m.now()
 	m.setState(t, stInit)
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/xfer-go/xfer/internal/testutil"
 )
@@ -105,5 +106,31 @@ func TestErrorURLIsEffective(t *testing.T) {
 	}
 	if xe.URL != refused || e.Info().EffectiveURL != refused {
 		t.Fatalf("Error.URL %q, EffectiveURL %q, want %q", xe.URL, e.Info().EffectiveURL, refused)
+	}
+}
+
+// TestRedirectHTTP2 follows a redirect over HTTP/2: the next hop starts, on the same
+// connection.
+func TestRedirectHTTP2(t *testing.T) {
+	testutil.CheckLeaks(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/from", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/to", http.StatusFound)
+	})
+	mux.HandleFunc("/to", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("here")) })
+	srv := newH2Server(t, mux, nil)
+	l := newEpollLoop(t, MultiOptions{})
+	var got []byte
+	e := NewEasy(srv.URL + "/from")
+	e.FollowLocation = true
+	e.TLSConfig = srv.cfg
+	e.Write = collect(&got)
+	l.m.Add(e)
+	l.run(1, 5*time.Second)
+	if err := l.done[e]; err != nil || e.Status() != 200 || string(got) != "here" || e.Info().RedirectCount != 1 {
+		t.Fatalf("%v, status %d, body %q, info %+v", err, e.Status(), got, e.Info())
+	}
+	if n := srv.conns.Load(); n != 1 {
+		t.Fatalf("%d connections, want 1", n)
 	}
 }

@@ -166,7 +166,7 @@ func (t *transfer) requestHeader(c *parsedURL) http.Header {
 		cred := base64.StdEncoding.EncodeToString([]byte(user.Username() + ":" + pass))
 		hdr.Set("Authorization", "Basic "+cred)
 	}
-	return hdr
+	return t.withJarCookies(t.withContentFields(hdr))
 }
 
 // bodySize is the request body's length, or -1 when it is unknown (sent chunked).

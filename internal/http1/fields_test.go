@@ -100,3 +100,26 @@ func TestFieldsHeaderIsolated(t *testing.T) {
 		t.Errorf("zero Fields: %q", zero.Header())
 	}
 }
+
+func TestParserValues(t *testing.T) {
+	var p Parser
+	p.Reset("GET")
+	in := []byte("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nX-A: 1\r\ncontent-encoding: br, zstd\r\nContent-Length: 0\r\n\r\n")
+	for {
+		n, ev, err := p.Next(in)
+		in = in[n:]
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev == EventResponse || ev == EventNeedMore {
+			break
+		}
+	}
+	got := p.Values("Content-Encoding")
+	if len(got) != 2 || got[0] != "gzip" || got[1] != "br, zstd" {
+		t.Fatalf("Values = %q", got)
+	}
+	if v := p.Values("X-Absent"); v != nil {
+		t.Fatalf("Values of an absent field = %q", v)
+	}
+}

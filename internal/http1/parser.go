@@ -398,6 +398,21 @@ func (p *Parser) Fields() Fields { return Fields{raw: string(p.hdr)} }
 // EventResponse). Only the value returned is allocated.
 func (p *Parser) Get(name string) string { return string(getField(p.hdr, name)) }
 
+// Values returns the values of the final response's fields named name,
+// compared without regard to case, in the order received; nil if there are
+// none (or before EventResponse). The values are copies.
+func (p *Parser) Values(name string) []string {
+	var vs []string
+	for rest := p.hdr; len(rest) > 0; {
+		var n, v []byte
+		n, v, rest = cutField(rest)
+		if equalFold(n, name) {
+			vs = append(vs, string(v))
+		}
+	}
+	return vs
+}
+
 // TrailerFields returns the trailer fields after a chunked body, complete at
 // EventDone; the zero Fields when there were none. Like [Parser.Fields] it
 // stays valid after Reset.
