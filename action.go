@@ -74,9 +74,10 @@ type transfer struct {
 	outOff int32      // of out, written
 	msgIdx int32      // the message's index in Multi.msgs, while queued
 	body   *bodyState // nil: no request body
-	// The response: the parser also keeps the final response's fields (raw, so thousands of
-	// waiting transfers cost little; Info builds the maps) and its trailer.
-	parser http1.Parser
+	// The HTTP/1.1 response: the parser also keeps the final response's fields (raw, so
+	// thousands of waiting transfers cost little; Info builds the maps) and its trailer. It
+	// is made at the first HTTP/1.1 request and kept by the Easy; nil before.
+	parser *http1.Parser
 
 	held    *heldBytes // what a pause left to deliver; nil when nothing is held
 	content *content   // the body's stage before Write when it is decoded or skipped; else nil
@@ -88,6 +89,7 @@ type transfer struct {
 	state       state
 	refusals    uint8 // times an HTTP/2 server refused or left unprocessed the request (at most maxRefusals)
 	forceH1     bool  // an HTTP/2 server asked for HTTP/1.1 (HTTP_1_1_REQUIRED)
+	h1ready     bool  // the parser was reset for this request (http1Proto.send)
 	done        bool
 	queued      bool // msgStore is in Multi.msgs, not yet read
 	outHead     bool // out is a request head's buffer, lent by the Multi

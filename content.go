@@ -83,6 +83,9 @@ func (t *transfer) responseValues(name string) []string {
 		}
 		return vs
 	}
+	if t.parser == nil {
+		return nil
+	}
 	return t.parser.Values(name)
 }
 

@@ -1,5 +1,7 @@
 package xfer
 
+import "github.com/xfer-go/xfer/internal/http1"
+
 // http1Proto is HTTP/1.1 as a proto: one transfer at a time on a connection, its request
 // written by stepSend (send.go) and its response read by stepRecv (recv.go) through the
 // transfer's http1.Parser.
@@ -13,7 +15,16 @@ func (http1Proto) ready(m *Multi, c *conn, _ Event) {
 	m.idleEvent(c)
 }
 
-func (http1Proto) send(m *Multi, t *transfer) bool { return m.stepSend(t) }
+func (http1Proto) send(m *Multi, t *transfer) bool {
+	if !t.h1ready {
+		if t.parser == nil {
+			t.parser = new(http1.Parser)
+		}
+		t.parser.Reset(t.method)
+		t.h1ready = true
+	}
+	return m.stepSend(t)
+}
 
 func (http1Proto) recv(m *Multi, t *transfer) bool { return m.stepRecv(t) }
 

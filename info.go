@@ -64,7 +64,7 @@ func (e *Easy) Info() Info {
 		if len(t.h2.trailer) > 0 {
 			info.Trailer = fieldsHeader(t.h2.trailer)
 		}
-	case s.status != 0:
+	case s.status != 0 && t.parser != nil:
 		info.Header = t.parser.Fields().Header()
 		if tr := t.parser.TrailerFields(); tr.Len() > 0 {
 			info.Trailer = tr.Header()

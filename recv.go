@@ -66,7 +66,7 @@ func (m *Multi) stepRecv(t *transfer) bool {
 // consume feeds response bytes to the parser and acts on its events. It returns false when
 // t cannot take more now: it finished, failed or paused (then the rest of in is held).
 func (m *Multi) consume(t *transfer, in []byte) bool {
-	p := &t.parser
+	p := t.parser
 	for {
 		n, ev, err := p.Next(in) // also with in empty: the end of a body is reported then
 		in = in[n:]
@@ -118,7 +118,7 @@ func (m *Multi) headerLine(t *transfer, line []byte) bool {
 
 // response records the final response's head.
 func (m *Multi) response(t *transfer) bool {
-	p := &t.parser
+	p := t.parser
 	return m.finalResponse(t, p.Status, p.Proto, p.ContentLength)
 }
 
@@ -148,6 +148,9 @@ func (m *Multi) finalResponse(t *transfer, status int, proto string, contentLeng
 func (t *transfer) responseField(name string) string {
 	if s := t.h2; s != nil && s.used {
 		return s.field(name)
+	}
+	if t.parser == nil {
+		return ""
 	}
 	return t.parser.Get(name)
 }
@@ -233,7 +236,7 @@ func (m *Multi) deliverHeld(t *transfer) bool {
 // complete ends t successfully. clean is false when bytes followed the response, which
 // then must not be reused.
 func (m *Multi) complete(t *transfer, clean bool) {
-	p := &t.parser
+	p := t.parser
 	t.conn.reusable = clean && p.KeepAlive() && !t.e.ForbidReuse
 	if t.discard {
 		m.follow(t)

@@ -108,7 +108,7 @@ func planRedirect(cur string, status int, method, loc, firstOrigin string) (redi
 // one is forgotten, its connect timeout will count from now, and it runs from stInit.
 func (m *Multi) newHop(t *transfer) {
 	t.info.status, t.info.proto = 0, ""
-	t.parser.Reset(t.method) // its fields are the previous response's
+	t.h1ready = false // the parser's fields are the previous response's
 	t.info.contentLength = -1
 	t.held = nil
 	t.endContent()

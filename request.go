@@ -143,7 +143,7 @@ func (m *Multi) buildRequest(t *transfer, c *parsedURL) error {
 	if body != nil {
 		t.body = &bodyState{r: body, size: size, left: size, chunked: size < 0}
 	}
-	t.parser.Reset(method)
+	t.h1ready = false // the parser is reset when the request goes out over HTTP/1.1
 	t.info.uploaded = 0
 	t.attempt++
 	return nil

@@ -21,7 +21,7 @@ func (t *transfer) responseStarted() bool {
 	if s := t.h2; s != nil && s.used {
 		return s.started
 	}
-	return t.parser.Started()
+	return t.h1ready && t.parser.Started()
 }
 
 // retryableBody reports whether the request, body included, can be sent again.
