@@ -34,6 +34,9 @@ const (
 
 	ErrHTTP2       Code = 16 // the HTTP/2 connection failed: a framing or protocol error, GOAWAY with an error
 	ErrHTTP2Stream Code = 92 // the server reset this transfer's HTTP/2 stream
+
+	ErrCouldntResolveProxy Code = 5  // the proxy's host name did not resolve
+	ErrProxy               Code = 97 // a SOCKS handshake failed or was refused (CURLE_PROXY)
 )
 
 var codeNames = map[Code]string{
@@ -56,6 +59,8 @@ var codeNames = map[Code]string{
 	ErrHTTP2Stream:            "stream error in the HTTP/2 framing layer",
 	ErrRecvError:              "failure when receiving data from the peer",
 	ErrPeerFailedVerification: "SSL peer certificate or SSH remote key was not OK",
+	ErrCouldntResolveProxy:    "could not resolve proxy name",
+	ErrProxy:                  "proxy handshake error",
 }
 
 // Error returns libcurl's wording for the code, prefixed with the package name.

@@ -127,6 +127,9 @@ func (m *Multi) buildRequest(t *transfer, c *parsedURL) error {
 		ContentLength: size,
 		Close:         e.ForbidReuse, // the server may free the connection at once
 	}
+	if px := c.px; px != nil && !px.tunnel {
+		req.Header = px.proxyHeader(req.Header, e.ProxyHeader) // an absolute-form request goes to the proxy
+	}
 	m.dropOut(t)
 	out, err := http1.AppendRequestHead(m.takeHeadBuf(), &req)
 	t.out, t.outHead = out, true
