@@ -16,13 +16,14 @@ const (
 	stConnect                 // take an idle connection or start a new one
 	stPending                 // waiting for a connection slot (MaxHostConnections, MaxTotalConnections)
 	stConnecting              // waiting for the TCP connect to finish
-	stTLS                     // TLS handshake
+	stProxy                   // the proxy handshake: SOCKS, or CONNECT (proxy.go)
+	stTLS                     // TLS handshake: with an https proxy, or the origin
 	stSend                    // writing the request
 	stRecv                    // reading the response
 	stDone                    // finished; a message is queued
 )
 
-var stateNames = [...]string{"init", "resolving", "connect", "pending", "connecting", "tls", "send", "recv", "done"}
+var stateNames = [...]string{"init", "resolving", "connect", "pending", "connecting", "proxy", "tls", "send", "recv", "done"}
 
 // String returns the state's name, such as "recv".
 func (s state) String() string {
@@ -70,10 +71,8 @@ type transfer struct {
 
 	plinks ilist.Links[transfer] // in Multi.pending while it waits for a connection slot
 
-	out    []byte     // request bytes not yet written
-	outOff int32      // of out, written
-	msgIdx int32      // the message's index in Multi.msgs, while queued
-	body   *bodyState // nil: no request body
+	out  []byte     // request bytes not yet written
+	body *bodyState // nil: no request body
 	// The HTTP/1.1 response: the parser also keeps the final response's fields (raw, so
 	// thousands of waiting transfers cost little; Info builds the maps) and its trailer. It
 	// is made at the first HTTP/1.1 request and kept by the Easy; nil before.
@@ -83,25 +82,23 @@ type transfer struct {
 	content *content   // the body's stage before Write when it is decoded or skipped; else nil
 	h2      *h2Stream  // the request's HTTP/2 stream, when it went over HTTP/2; nil otherwise
 
-	info     stats
-	msgStore Message // the message, while queued: valid until the Easy is removed
+	info stats
+	msg  *msgSlot // the message, once finished: valid until the Easy is removed; else nil
 
-	state       state
-	refusals    uint8 // times an HTTP/2 server refused or left unprocessed the request (at most maxRefusals)
-	forceH1     bool  // an HTTP/2 server asked for HTTP/1.1 (HTTP_1_1_REQUIRED)
-	h1ready     bool  // the parser was reset for this request (http1Proto.send)
-	done        bool
-	queued      bool // msgStore is in Multi.msgs, not yet read
-	outHead     bool // out is a request head's buffer, lent by the Multi
-	stripCreds  bool // a redirect left the origin: no credentials are sent
-	dropBody    bool // a redirect turned the request into a GET
-	discard     bool // the current response is a redirect to follow: its body is dropped
-	retried     bool // a request failed on a reused connection was sent again
-	forceFresh  bool // the next connection must be a new one
-	reused      bool // the connection came from the idle cache
-	throttled   bool // over MaxRecvSpeed or MaxSendSpeed: waiting for expRateLimit
-	eyeballsDue bool // the next attempt's start time came
-	woken       bool // taken out of Multi.pending for a freed slot
+	outOff     int32 // of out, written
+	state      state
+	refusals   uint8 // times an HTTP/2 server refused or left unprocessed the request (at most maxRefusals)
+	forceH1    bool  // an HTTP/2 server asked for HTTP/1.1 (HTTP_1_1_REQUIRED)
+	h1ready    bool  // the parser was reset for this request (http1Proto.send)
+	done       bool
+	outHead    bool // out is a request head's buffer, lent by the Multi
+	stripCreds bool // a redirect left the origin: no credentials are sent
+	dropBody   bool // a redirect turned the request into a GET
+	discard    bool // the current response is a redirect to follow: its body is dropped
+	retried    bool // a request failed on a reused connection was sent again
+	forceFresh bool // the next connection must be a new one
+	reused     bool // the connection came from the idle cache
+	throttled  bool // over MaxRecvSpeed or MaxSendSpeed: waiting for expRateLimit
 }
 
 // SocketAction tells the Multi what the loop saw on fd (or, with SocketTimeout, that the
@@ -162,6 +159,8 @@ func (m *Multi) run(t *transfer) {
 			more = true
 		case stConnecting:
 			more = m.stepConnecting(t)
+		case stProxy:
+			more = m.stepProxy(t)
 		case stTLS:
 			more = m.stepTLS(t)
 		case stSend:
@@ -190,6 +189,11 @@ func (m *Multi) run(t *transfer) {
 func (t *transfer) interest() Poll {
 	switch t.state {
 	case stTLS:
+		return PollIn | t.conn.tlsPending()
+	case stProxy:
+		if len(t.conn.pre.out) > 0 {
+			return PollOut
+		}
 		return PollIn | t.conn.tlsPending()
 	case stSend, stRecv:
 		return t.conn.proto.want(t)

@@ -26,6 +26,10 @@ type conn struct {
 	proto    proto     // what it speaks once established; nil before
 	mux      bool      // being set up, and may multiplex: counted in Multi.setups
 	ends     *connEnds // the addresses (the one dialed, until connected) and TLS state
+
+	pre   *prelude      // the proxy handshake, while it runs (proxy.go); else nil
+	ptls  *tlsconn.Conn // an https proxy's TLS, under tls, when TLS to the origin runs inside it
+	early []byte        // bytes that came with the proxy's reply, read before the socket's
 }
 
 // newConn registers a freshly opened fd as a connection of t.
@@ -52,6 +56,11 @@ type dialState struct {
 	lastErr  error           // why the last address failed
 	query    resolverQuery   // the resolver lookup in flight
 	attempts []*conn         // connections being made, raced (Happy Eyeballs)
+
+	origin          netip.Addr // socks4 and socks5: the origin's address, looked up first
+	lookingUpOrigin bool       // the lookup in flight is the origin's, for a socks4 or socks5 proxy
+	eyeballsDue     bool       // the next attempt's start time came
+	woken           bool       // taken out of Multi.pending for a freed slot
 }
 
 // maxSpareDials bounds the dialStates a Multi keeps for reuse.
@@ -119,7 +128,10 @@ func (m *Multi) stepConnect(t *transfer) bool {
 		m.queueForSlot(t)
 		return false
 	}
-	t.woken = false
+	t.dial.woken = false
+	if t.needOriginAddr() {
+		return m.lookUpOrigin(t)
+	}
 	if _, err := t.localAddr(); err != nil {
 		m.fail(t, ErrCouldntConnect, err)
 		return false
@@ -194,8 +206,8 @@ func (m *Multi) stepConnecting(t *transfer) bool {
 			failed = true
 		}
 	}
-	if failed || t.eyeballsDue {
-		t.eyeballsDue = false
+	if failed || t.dial.eyeballsDue {
+		t.dial.eyeballsDue = false
 		if t.dial.next < len(t.dial.addrs) && (len(t.dial.attempts) == 0 || m.slotFree(t.target().key)) {
 			return m.startAttempt(t)
 		}
@@ -238,11 +250,23 @@ func (m *Multi) closeAttempts(t *transfer) {
 
 // connected records a usable connection and moves t on to sending.
 func (m *Multi) connected(t *transfer) {
-	m.endDial(t)
 	c := t.conn
+	var preErr error
+	if c.proto == nil && t.req.px != nil {
+		preErr = m.newPrelude(t, c) // before endDial: it may need the origin's address
+	}
+	m.endDial(t)
 	c.reusable = false
 	t.info.ends = c.ends
 	t.info.connect = m.since(t)
+	if preErr != nil {
+		m.fail(t, ErrProxy, preErr)
+		return
+	}
+	if c.pre != nil {
+		m.startPrelude(t) // the proxy's TLS and handshake come first
+		return
+	}
 	if t.target().tls && c.tls == nil {
 		m.startTLS(t) // the connect timeout goes on to cover the handshake
 		return
@@ -313,6 +337,9 @@ func (m *Multi) closeConn(c *conn) {
 	if c.tls != nil {
 		c.tls.Close() // stops a handshake in progress; the close_notify is not waited for
 	}
+	if c.ptls != nil {
+		c.ptls.Close()
+	}
 	m.closeSock(c.ent)
 	c.ent = nil
 	m.nconns--
@@ -335,7 +362,7 @@ func (m *Multi) idleEvent(c *conn) {
 		return
 	}
 	buf := m.cipherBuf()
-	n, err := sock.Read(c.fd, buf)
+	n, err := m.lowerRead(c, buf)
 	switch {
 	case err == unix.EAGAIN:
 		return
@@ -351,7 +378,7 @@ func (m *Multi) idleEvent(c *conn) {
 
 // tlsPending is PollOut when TLS has bytes waiting to be written.
 func (c *conn) tlsPending() Poll {
-	if c.tls != nil && len(c.tls.Outbound()) > 0 {
+	if c.tls != nil && c.tlsOutLen() > 0 {
 		return PollOut
 	}
 	return 0
@@ -407,7 +434,7 @@ func (m *Multi) wakeWaiters(key string) {
 		next := m.pending.Next(t)
 		if t.target().key == key {
 			m.pending.Remove(t)
-			t.woken = true
+			t.dial.woken = true
 			m.runSoon(t)
 		}
 		t = next

@@ -44,21 +44,44 @@ type Easy struct {
 	BufferSize     int // most bytes taken from the socket per read; 0: 64 KiB; 1024..1 MiB
 
 	FollowLocation bool
-	MaxRedirs      int  // 0: 30
 	FailOnError    bool // status >= 400 ends with ErrHTTPReturnedError
+	MaxRedirs      int  // 0: 30
 
-	Resolve      []string    // "host:port:addr[,addr...]" entries, as curl's --resolve
-	LocalAddr    string      // numeric IP to bind before connecting
-	TLSConfig    *tls.Config // nil: system roots, verification on
-	ForbidReuse  bool        // close the connection after this transfer; the request says "Connection: close"
-	FreshConnect bool        // use a new connection, not one from the cache
+	Resolve   []string    // "host:port:addr[,addr...]" entries, as curl's --resolve
+	LocalAddr string      // numeric IP to bind before connecting
+	TLSConfig *tls.Config // nil: system roots, verification on
 
 	// HTTPVersion is the HTTP version to ask for (CURLOPT_HTTP_VERSION); the default
 	// offers HTTP/2 to https servers by ALPN and speaks HTTP/1.1 to http ones.
 	HTTPVersion HTTPVersion
+
+	ForbidReuse  bool // close the connection after this transfer; the request says "Connection: close"
+	FreshConnect bool // use a new connection, not one from the cache
 	// PipeWait makes the transfer wait for a connection to the same origin that is being
 	// set up and may multiplex (HTTP/2), rather than open another (CURLOPT_PIPEWAIT).
 	PipeWait bool
+	// HTTPProxyTunnel sends http:// URLs through an HTTP proxy with CONNECT as well.
+	HTTPProxyTunnel bool
+
+	idx int32 // its index in m.handles
+
+	// Proxy is the proxy to go through, "scheme://[user:password@]host[:port]": http (port
+	// 1080 unless given), https (443), socks4, socks4a, socks5, socks5h (1080). An http://
+	// URL goes to an HTTP proxy as an absolute-form request, an https:// one (and an http://
+	// one with HTTPProxyTunnel) through a CONNECT tunnel; socks4a and socks5h hand the host
+	// name to the proxy. "": no proxy, unless MultiOptions.ProxyFromEnvironment.
+	Proxy string
+	// NoProxy lists the hosts that bypass the proxy, as curl reads NO_PROXY: a
+	// comma-separated list of names (the name and its subdomains; a leading dot is
+	// ignored), IP addresses and CIDR ranges; an entry with a port matches nothing; "*"
+	// alone: every host. It replaces the environment's list.
+	NoProxy string
+	// ProxyHeader is sent to the proxy only: with CONNECT, or with an http:// request to an
+	// HTTP proxy. Header never reaches the proxy in a CONNECT request.
+	ProxyHeader http.Header
+	// ProxyTLSConfig is for an https:// proxy; nil: system roots, verification on. TLS
+	// sessions are never shared between the proxy and the origin.
+	ProxyTLSConfig *tls.Config
 
 	// AcceptEncoding is the Accept-Encoding to send (CURLOPT_ACCEPT_ENCODING): "" sends
 	// none and decodes nothing; "*" asks for every coding xfer decodes ("gzip, deflate, br,
@@ -89,7 +112,6 @@ type Easy struct {
 	Private any // for the application; never touched by the library
 
 	m      *Multi // the Multi it is added to
-	idx    int    // its index in m.handles
 	pause  PauseDir
 	parsed *parsedURL // the URL as last parsed, reused while it is unchanged
 	x      transfer
@@ -123,9 +145,10 @@ type Info struct {
 	EffectiveURL  string
 	RedirectCount int
 	NumConnects   int // connections this transfer opened (0 when it reused one)
+	ConnectCode   int // the HTTP proxy's status in reply to CONNECT (CURLINFO_HTTP_CONNECTCODE); 0: none
 	LocalAddr     netip.AddrPort
-	RemoteAddr    netip.AddrPort
-	Downloaded    int64 // body bytes
+	RemoteAddr    netip.AddrPort // the proxy's address when the transfer went through a proxy
+	Downloaded    int64          // body bytes
 	Uploaded      int64
 	ContentLength int64 // -1: unknown
 	// TLS describes the TLS connection of an https transfer; nil for http.

@@ -38,6 +38,9 @@ const (
 
 	ErrHTTP2       Code = 16 // the HTTP/2 connection failed: a framing or protocol error, GOAWAY with an error
 	ErrHTTP2Stream Code = 92 // the server reset this transfer's HTTP/2 stream
+
+	ErrCouldntResolveProxy Code = 5  // the proxy's host name did not resolve
+	ErrProxy               Code = 97 // a SOCKS handshake failed or was refused (CURLE_PROXY)
 )
 
 var codeNames = map[Code]string{
@@ -63,6 +66,8 @@ var codeNames = map[Code]string{
 	ErrRangeError:             "requested range was not delivered by the server",
 	ErrBadContentEncoding:     "unrecognized or bad HTTP Content or Transfer-Encoding",
 	ErrFileSizeExceeded:       "maximum file size exceeded",
+	ErrCouldntResolveProxy:    "could not resolve proxy name",
+	ErrProxy:                  "proxy handshake error",
 }
 
 // Error returns libcurl's wording for the code, prefixed with the package name.

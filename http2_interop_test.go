@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -48,43 +47,13 @@ func interopCert(t *testing.T, dir string) (certFile, keyFile string, cfg *tls.C
 }
 
 // freePort returns a port on 127.0.0.1 that nothing listened on a moment ago.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// startServer runs a server program until the test ends, and waits until port accepts.
-func startServer(t *testing.T, port int, name string, args ...string) {
-	path, err := exec.LookPath(name)
-	if err != nil {
-		path, err = exec.LookPath("/usr/sbin/" + name) // servers live there, not always in PATH
-	}
-	if err != nil {
-		t.Skipf("%s is not installed", name)
-	}
-	cmd := exec.Command(path, args...)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(end) {
-			t.Fatalf("%s did not start listening: %v", name, err)
-		}
-	}
 }
 
 // fetchAll gets every file from base over HTTP/2 with PipeWait, several times each, and
@@ -147,7 +116,7 @@ func TestHTTP2Nghttpd(t *testing.T) {
 				args = append(args, "--no-tls", strconv.Itoa(port))
 				base, version = "http://127.0.0.1:"+strconv.Itoa(port), HTTPVersion2PriorKnowledge
 			}
-			startServer(t, port, "nghttpd", args...)
+			startDaemon(t, "nghttpd", port, args...)
 			fetchAll(t, base, version, cfg, files)
 		})
 	}
@@ -184,6 +153,6 @@ http {
 	if err := os.WriteFile(confFile, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	startServer(t, port, "nginx", "-e", "stderr", "-c", confFile, "-p", dir)
+	startDaemon(t, "nginx", port, "-e", "stderr", "-c", confFile, "-p", dir)
 	fetchAll(t, "https://127.0.0.1:"+strconv.Itoa(port), HTTPVersionDefault, cfg, files)
 }

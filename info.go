@@ -26,6 +26,7 @@ type stats struct {
 type connEnds struct {
 	local, remote netip.AddrPort
 	tls           *tls.ConnectionState // once the handshake is done
+	connectCode   int32                // the HTTP proxy's status in reply to CONNECT; 0: none
 }
 
 // Status returns the final response's status code, as Info().Status does, without building
@@ -55,6 +56,7 @@ func (e *Easy) Info() Info {
 	}
 	if s.ends != nil {
 		info.LocalAddr, info.RemoteAddr, info.TLS = s.ends.local, s.ends.remote, s.ends.tls
+		info.ConnectCode = int(s.ends.connectCode)
 	}
 	// A transfer keeps its fields raw, which costs far less memory while thousands wait;
 	// the header maps are built here.

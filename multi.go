@@ -4,9 +4,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/xfer-go/xfer/internal/conncache"
+	"github.com/xfer-go/xfer/internal/proxy"
 	"github.com/xfer-go/xfer/resolver"
 )
 
@@ -66,6 +68,12 @@ type MultiOptions struct {
 	// DisableMultiplex: never run two transfers on one connection at once
 	// (CURLPIPE_NOTHING). HTTP/2 is still spoken, one stream at a time.
 	DisableMultiplex bool
+
+	// ProxyFromEnvironment: an Easy whose Proxy is "" takes one from the environment as curl
+	// does: http_proxy (lower case only) for http, HTTPS_PROXY or https_proxy for https,
+	// then ALL_PROXY or all_proxy, and NO_PROXY or no_proxy (which Easy.NoProxy replaces).
+	// The variables are read once, by NewMulti. When false the environment is never read.
+	ProxyFromEnvironment bool
 }
 
 // Message reports a finished transfer; InfoRead returns them in the order transfers finished.
@@ -87,7 +95,7 @@ type Multi struct {
 
 	handles []*Easy
 	running int
-	msgs    []*Message // finished transfers, oldest first; nil entries were removed
+	msgs    []*msgSlot // finished transfers, oldest first; nil entries were removed
 	msgHead int
 	nmsgs   int
 
@@ -105,6 +113,7 @@ type Multi struct {
 	headBufs [][]byte                          // request-head buffers to reuse (send.go)
 	dials    []*dialState                      // dialStates to reuse (conn.go)
 	cbuf     []byte                            // TLS records are read here before decryption
+	pbuf     []byte                            // an https proxy's records, under the origin's TLS
 	sessions map[string]tls.ClientSessionCache // TLS sessions, per TLS identity
 
 	busy      bool // inside an API call
@@ -122,6 +131,8 @@ type Multi struct {
 
 	poller poller // Wait, Poll and Wakeup
 
+	env *proxy.Env // the proxy variables, read by NewMulti with ProxyFromEnvironment; else nil
+
 	traceState func(e *Easy, from, to state) // tests: sees every change of a transfer's state
 	clock      func() int64                  // tests: the engine's clock instead of the real one
 }
@@ -134,6 +145,9 @@ func NewMulti(opts MultiOptions) (*Multi, error) {
 	m := &Multi{opts: opts, base: time.Now(), res: opts.Resolver, hostConns: map[string]int{}, shared: map[string][]*conn{}, setups: map[string]int{}, resSocks: map[int]struct{}{}}
 	m.timers.init()
 	m.resNode.res = true
+	if opts.ProxyFromEnvironment {
+		m.env = proxy.FromEnvironment(os.Getenv)
+	}
 	if err := m.poller.init(m); err != nil {
 		return nil, fmt.Errorf("xfer: wakeup: %w", err)
 	}
@@ -218,7 +232,7 @@ func (m *Multi) Add(e *Easy) error {
 		return m.dead
 	}
 	e.m = m
-	e.idx = len(m.handles)
+	e.idx = int32(len(m.handles))
 	m.handles = append(m.handles, e)
 	m.running++
 	m.startTransfer(e)
@@ -256,10 +270,10 @@ func (m *Multi) detach(e *Easy) {
 		m.stopTransfer(t)
 		m.running--
 	}
-	if t.queued {
-		m.msgs[t.msgIdx] = nil
+	if s := t.msg; s != nil && s.queued {
+		m.msgs[s.idx] = nil
 		m.nmsgs--
-		t.queued = false
+		s.queued = false
 	}
 	last := len(m.handles) - 1
 	m.handles[e.idx] = m.handles[last]
@@ -332,12 +346,13 @@ func (m *Multi) Assign(fd int, sockData any) error {
 // or added again.
 func (m *Multi) InfoRead() (msg *Message, remaining int) {
 	for m.msgHead < len(m.msgs) {
-		msg = m.msgs[m.msgHead]
+		s := m.msgs[m.msgHead]
 		m.msgs[m.msgHead] = nil
 		m.msgHead++
-		if msg != nil {
+		if s != nil {
 			m.nmsgs--
-			msg.Easy.x.queued = false
+			s.queued = false
+			msg = &s.msg
 			break
 		}
 	}
@@ -349,14 +364,27 @@ func (m *Multi) InfoRead() (msg *Message, remaining int) {
 
 // queueMessage records that t finished with err.
 func (m *Multi) queueMessage(t *transfer, err error) {
-	msg := &t.msgStore
-	*msg = Message{Easy: t.e}
-	if err != nil {
-		msg.Err = err
+	s := t.msg
+	if s == nil {
+		s = &msgSlot{}
+		t.msg = s
 	}
-	t.queued, t.msgIdx = true, int32(len(m.msgs))
-	m.msgs = append(m.msgs, msg)
+	s.msg = Message{Easy: t.e}
+	if err != nil {
+		s.msg.Err = err
+	}
+	s.queued, s.idx = true, int32(len(m.msgs))
+	m.msgs = append(m.msgs, s)
 	m.nmsgs++
+}
+
+// msgSlot holds a finished transfer's message, which InfoRead hands out. It is kept apart
+// from the transfer, which needs it only once finished, and belongs to the Easy for good:
+// a message read stays readable after Remove, until the Easy finishes again.
+type msgSlot struct {
+	msg    Message
+	idx    int32 // its index in Multi.msgs, while queued
+	queued bool  // in Multi.msgs, not yet read
 }
 
 // Handles returns the transfers added to m, finished or not.

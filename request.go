@@ -18,7 +18,7 @@ const defaultConnectTimeout = 300 * time.Second
 // total timeout, measured from here, as the connect timeout will be (waitForConn).
 func (m *Multi) startTransfer(e *Easy) {
 	t := &e.x
-	*t = transfer{e: e, parser: t.parser, h2: t.h2} // what they hold is reused
+	*t = transfer{e: e, parser: t.parser, h2: t.h2, msg: t.msg} // what they hold is reused
 	if t.h2 != nil {
 		t.h2.used = false
 	}
@@ -131,6 +131,9 @@ func (m *Multi) buildRequest(t *transfer, c *parsedURL) error {
 		Header:        t.requestHeader(c),
 		ContentLength: size,
 		Close:         e.ForbidReuse, // the server may free the connection at once
+	}
+	if px := c.px; px != nil && !px.tunnel {
+		req.Header = px.proxyHeader(req.Header, e.ProxyHeader) // an absolute-form request goes to the proxy
 	}
 	m.dropOut(t)
 	out, err := http1.AppendRequestHead(m.takeHeadBuf(), &req)

@@ -62,11 +62,15 @@ func (m *Multi) hostsLookup(host string) []netip.Addr {
 func (m *Multi) startLookup(t *transfer) {
 	r := m.resolver()
 	if r == nil {
-		m.fail(t, ErrCouldntResolveHost, errNoResolver)
+		m.fail(t, t.lookupCode(), errNoResolver)
 		return
 	}
+	host, _ := t.req.dialHost()
+	if t.dial.lookingUpOrigin {
+		host = t.target().host
+	}
 	t.dial.query.inCall = true
-	q := r.Lookup(t.target().host, func(addrs []netip.Addr, err error) { m.lookupDone(t, addrs, err) })
+	q := r.Lookup(host, func(addrs []netip.Addr, err error) { m.lookupDone(t, addrs, err) })
 	if d := t.dial; d != nil { // nil when the answer came at once and ended t
 		d.query.inCall = false
 		if t.state == stResolving {
@@ -86,14 +90,34 @@ func (m *Multi) lookupDone(t *transfer, addrs []netip.Addr, err error) {
 	}
 	t.info.nameLookup = m.since(t)
 	if err != nil {
-		m.fail(t, ErrCouldntResolveHost, err)
+		m.fail(t, t.lookupCode(), err)
 		return
 	}
-	t.dial.addrs = withPort(addrs, t.target().port)
-	m.setState(t, stConnect)
+	if t.dial.lookingUpOrigin {
+		t.dial.lookingUpOrigin = false
+		if !m.originFound(t, addrs) {
+			return
+		}
+	} else {
+		_, port := t.req.dialHost()
+		t.dial.addrs = withPort(addrs, port)
+		m.setState(t, stConnect)
+	}
 	if !t.dial.query.inCall {
 		m.runSoon(t) // not from inside the resolver: it is run by this action's timer sweep
 	}
+}
+
+// lookupCode is the code of a failed lookup: of the origin's name (for a socks4 or socks5
+// proxy, a failure of the proxy's part, as curl counts it), or of the proxy's.
+func (t *transfer) lookupCode() Code {
+	switch {
+	case t.dial.lookingUpOrigin:
+		return ErrProxy
+	case t.req.px != nil:
+		return ErrCouldntResolveProxy
+	}
+	return ErrCouldntResolveHost
 }
 
 // cancelLookup stops t's lookup in flight.

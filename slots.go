@@ -61,8 +61,8 @@ func (m *Multi) canStart(t *transfer) bool {
 
 // queueForSlot puts t in the queue of transfers waiting for a slot.
 func (m *Multi) queueForSlot(t *transfer) {
-	if t.woken {
-		t.woken = false
+	if t.dial.woken {
+		t.dial.woken = false
 		m.pending.PushFront(t) // it keeps its place
 		return
 	}
@@ -75,7 +75,7 @@ func (m *Multi) slotFreed() {
 	for t := m.pending.Front(); t != nil; t = m.pending.Next(t) {
 		if m.canStart(t) {
 			m.pending.Remove(t)
-			t.woken = true
+			t.dial.woken = true
 			m.runSoon(t)
 			return
 		}

@@ -8,14 +8,16 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/xfer-go/xfer/internal/proxy"
 )
 
 // target is what a URL names: where to connect and how to ask.
 type target struct {
 	host   string // host name or address, without brackets
 	origin string // scheme://host:port, the host in lower case
-	key    string // the connection cache key: the origin, then for https a space and tlsID
-	tlsID  string // for https, the TLS identity: the config's, and the server name
+	key    string // the connection cache key: the origin, then for https a space and tlsID, then the proxy's key
+	tlsID  string // for https, the TLS identity: the config's, the server name, and the proxy's key
 	port   uint16
 	tls    bool // https
 	h2     bool // its connections may speak HTTP/2 (and so multiplex)
@@ -36,6 +38,8 @@ type parsedURL struct {
 	tg        target           // with the TLS identity in its key
 	literal   [1]addrCandidate // the address of an IP-literal host, when isLiteral
 	isLiteral bool             // the host is an IP literal and there are no Resolve entries
+	pxOpts    proxyOpts        // the options px was chosen by
+	px        *proxyRoute      // the proxy the URL is reached through; nil: directly
 }
 
 // parsedURL returns t's URL parsed, from the Easy's cache when it is still valid. The
@@ -44,11 +48,11 @@ func (t *transfer) parsedURL() (*parsedURL, Code, error) {
 	e := t.e
 	version := t.httpVersion()
 	if c := e.parsed; c != nil && t.redirects == 0 && c.url == t.url && c.tlsConfig == e.TLSConfig &&
-		c.version == version && (!c.isLiteral || len(e.Resolve) == 0) {
+		c.version == version && (!c.isLiteral || len(e.Resolve) == 0) && c.pxOpts == t.proxyOpts() {
 		return c, 0, nil
 	}
 	// Transfers of one Multi to the same URL share its parse: thousands of them cost one.
-	key := urlKey{t.url, e.TLSConfig, version}
+	key := urlKey{t.url, e.TLSConfig, version, t.proxyOpts()}
 	shared := t.redirects == 0 && len(e.Resolve) == 0 && e.m != nil
 	if c := e.m.urls[key]; shared && c != nil {
 		e.parsed = c
@@ -66,8 +70,15 @@ func (t *transfer) parsedURL() (*parsedURL, Code, error) {
 	if code, err := c.tg.set(u); err != nil {
 		return nil, code, err
 	}
+	c.pxOpts = t.proxyOpts()
+	if c.px, err = c.pxOpts.choose(u.Scheme, c.tg.host); err != nil {
+		return nil, ErrCouldntResolveProxy, err
+	}
 	if c.tg.tls {
 		c.tg.tlsID = tlsIdentity(e.TLSConfig, c.tg.host)
+		if c.px != nil { // no TLS session is shared with direct transfers or other proxies
+			c.tg.tlsID += c.px.key
+		}
 		c.tg.key += " " + c.tg.tlsID
 	}
 	// Transfers that ask for one version only never share a connection with the others.
@@ -80,8 +91,16 @@ func (t *transfer) parsedURL() (*parsedURL, Code, error) {
 	default:
 		c.tg.h2 = c.tg.tls
 	}
-	if ip, err := netip.ParseAddr(c.tg.host); err == nil && len(e.Resolve) == 0 {
-		c.literal[0], c.isLiteral = netip.AddrPortFrom(ip, c.tg.port), true
+	if c.px != nil {
+		c.tg.key += c.px.key
+		if !c.px.tunnel { // an absolute-form request to an HTTP proxy: HTTP/1.1 only
+			c.reqTarget = proxy.AbsoluteTarget(u)
+			c.tg.h2 = false
+		}
+	}
+	host, port := c.dialHost()
+	if ip, err := netip.ParseAddr(host); err == nil && len(e.Resolve) == 0 {
+		c.literal[0], c.isLiteral = netip.AddrPortFrom(ip, port), true
 	}
 	// A URL given a scheme (checkURL) is used as completed; it is not cached, so the
 	// cache's URL is always the Easy's.
@@ -104,6 +123,7 @@ type urlKey struct {
 	url     string
 	tls     *tls.Config
 	version HTTPVersion
+	px      proxyOpts
 }
 
 // maxSharedURLs bounds Multi.urls.
@@ -175,25 +195,39 @@ func (tg *target) set(u *url.URL) (Code, error) {
 	return 0, nil
 }
 
-// lookupStatic finds the host's addresses without any I/O: Resolve entries, IP literals
-// and the hosts file. ok is false when the resolver must be asked (it answers localhost at
-// once, with no query).
+// dialHost is the host and port a connection for the URL is made to: the proxy's when
+// there is one, else the origin's.
+func (c *parsedURL) dialHost() (string, uint16) {
+	if c.px != nil {
+		return c.px.u.Host, uint16(c.px.u.Port)
+	}
+	return c.tg.host, c.tg.port
+}
+
+// lookupStatic finds the addresses of the host to connect to without any I/O: Resolve
+// entries, IP literals and the hosts file. ok is false when the resolver must be asked (it
+// answers localhost at once, with no query).
 func (m *Multi) lookupStatic(t *transfer) (addrs []addrCandidate, ok bool, err error) {
-	tg := t.target()
+	host, port := t.req.dialHost()
+	return m.lookupStaticFor(t, host, port)
+}
+
+// lookupStaticFor is lookupStatic for host and port.
+func (m *Multi) lookupStaticFor(t *transfer, host string, port uint16) (addrs []addrCandidate, ok bool, err error) {
 	for _, r := range t.e.Resolve {
-		ips, match, err := parseResolve(r, tg.host, tg.port)
+		ips, match, err := parseResolve(r, host, port)
 		if err != nil {
 			return nil, false, err
 		}
 		if match {
-			return withPort(ips, tg.port), true, nil
+			return withPort(ips, port), true, nil
 		}
 	}
-	if ip, err := netip.ParseAddr(tg.host); err == nil {
-		return withPort([]netip.Addr{ip}, tg.port), true, nil
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return withPort([]netip.Addr{ip}, port), true, nil
 	}
-	if ips := m.hostsLookup(tg.host); len(ips) > 0 {
-		return withPort(ips, tg.port), true, nil
+	if ips := m.hostsLookup(host); len(ips) > 0 {
+		return withPort(ips, port), true, nil
 	}
 	return nil, false, nil
 }

@@ -178,8 +178,8 @@ func (m *Multi) expired(t *transfer, now int64) {
 	if t.done {
 		return
 	}
-	if fired[expEyeballs] {
-		t.eyeballsDue = true
+	if fired[expEyeballs] && t.dial != nil {
+		t.dial.eyeballsDue = true
 	}
 	if fired[expRateLimit] {
 		t.throttled = false

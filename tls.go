@@ -57,7 +57,7 @@ func (m *Multi) stepTLS(t *transfer) bool {
 	buf := m.readBuf(t.bufSize())
 	awaiting := false // a flight was just sent and nothing read since: the answer is not here yet
 	for {
-		if len(c.tls.Outbound()) > 0 {
+		if c.tlsOutLen() > 0 {
 			if err := flushTLS(c); err == unix.EAGAIN {
 				return false
 			} else if err != nil {
@@ -75,6 +75,10 @@ func (m *Multi) stepTLS(t *transfer) bool {
 			m.fail(t, code, err)
 			return false
 		}
+		if done && c.pre != nil {
+			m.proxyTLSDone(t) // the https proxy's: the proxy handshake comes next
+			return !t.done
+		}
 		if done {
 			// The client's last flight stays in Outbound: the request joins it there and
 			// one write sends both (stepSend flushes it in any case).
@@ -89,10 +93,10 @@ func (m *Multi) stepTLS(t *transfer) bool {
 		if len(c.tls.Outbound()) > 0 {
 			continue
 		}
-		if awaiting && !c.tls.Buffered() {
+		if awaiting && !c.tls.Buffered() && (c.ptls == nil || !c.ptls.Buffered()) {
 			return false // wait for the socket rather than spend a read on EAGAIN
 		}
-		n, err := sock.Read(c.fd, buf)
+		n, err := m.lowerRead(c, buf)
 		switch {
 		case n > 0:
 			c.tls.Feed(buf[:n])
@@ -108,20 +112,74 @@ func (m *Multi) stepTLS(t *transfer) bool {
 	}
 }
 
-// flushTLS writes what TLS has to send on c. It returns nil when all of it went,
-// unix.EAGAIN when the socket is full, or the write's error; the caller decides what a
-// failure means for its transfer.
+// flushTLS writes what TLS has to send on c: through the https proxy's TLS when the
+// origin's runs inside it. It returns nil when all of it went, unix.EAGAIN when the socket
+// is full, or the write's error; the caller decides what a failure means for its transfer.
 func flushTLS(c *conn) error {
-	for out := c.tls.Outbound(); len(out) > 0; out = c.tls.Outbound() {
+	tc := c.tls
+	if c.ptls != nil {
+		if out := c.tls.Outbound(); len(out) > 0 {
+			if _, err := c.ptls.Write(out); err != nil {
+				return err
+			}
+			c.tls.Consumed(len(out))
+		}
+		tc = c.ptls
+	}
+	for out := tc.Outbound(); len(out) > 0; out = tc.Outbound() {
 		n, err := sock.Write(c.fd, out)
 		if n > 0 {
-			c.tls.Consumed(n)
+			tc.Consumed(n)
 		}
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// tlsOutLen is how many bytes c's TLS (and the proxy's TLS under it) hold to be written.
+func (c *conn) tlsOutLen() int {
+	n := len(c.tls.Outbound())
+	if c.ptls != nil {
+		n += len(c.ptls.Outbound())
+	}
+	return n
+}
+
+// lowerRead reads what lies under c's TLS: the socket, or what the https proxy's TLS
+// decrypts when the origin's TLS runs inside it. Like sock.Read, it returns 0 and a nil
+// error at the end of the stream, and unix.EAGAIN when there is nothing now.
+func (m *Multi) lowerRead(c *conn, p []byte) (int, error) {
+	if c.ptls == nil {
+		return sock.Read(c.fd, p)
+	}
+	for {
+		n, err := c.ptls.Read(p)
+		switch {
+		case n > 0:
+			return n, nil
+		case err == nil:
+			continue
+		case errors.Is(err, tlsconn.ErrWouldBlock):
+		case err == io.EOF:
+			return 0, nil
+		default:
+			return 0, err
+		}
+		if m.pbuf == nil {
+			m.pbuf = make([]byte, 32<<10)
+		}
+		k, err := sock.Read(c.fd, m.pbuf)
+		switch {
+		case k > 0:
+			c.ptls.Feed(m.pbuf[:k])
+		case err != nil:
+			return 0, err
+		default:
+			c.ptls.FeedEOF()
+		}
+	}
 }
 
 // connWrite sends p on t's connection: straight to the socket, or through TLS, which takes
@@ -133,7 +191,7 @@ func connWrite(c *conn, p []byte) (int, error) {
 	}
 	// What TLS holds already is sent first when it is much; a little (the handshake's
 	// last flight) goes out in one write with p.
-	if len(c.tls.Outbound()) >= sendChunk {
+	if c.tlsOutLen() >= sendChunk {
 		if err := flushTLS(c); err != nil {
 			return 0, err
 		}
@@ -152,6 +210,9 @@ func connWrite(c *conn, p []byte) (int, error) {
 // TLS decrypts from it. It returns 0 and a nil error at the end of the stream, unix.EAGAIN
 // when there is nothing now, and errTLSTruncated when the peer closed without close_notify.
 func (m *Multi) connRead(c *conn, p []byte) (int, error) {
+	if c.early != nil {
+		return c.takeEarly(p), nil
+	}
 	if c.tls == nil {
 		return sock.Read(c.fd, p)
 	}
@@ -171,7 +232,7 @@ func (m *Multi) connRead(c *conn, p []byte) (int, error) {
 			return 0, err
 		}
 		cbuf := m.cipherBuf()
-		k, err := sock.Read(c.fd, cbuf)
+		k, err := m.lowerRead(c, cbuf)
 		switch {
 		case k > 0:
 			c.tls.Feed(cbuf[:k])
