@@ -3,11 +3,14 @@ package examples_test
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,6 +25,39 @@ import (
 // The downloader (examples/download, a module of its own so that its progress-bar
 // dependency stays out of the library's) is built and run as a user would, against local
 // servers.
+
+// proxyVars are the variables that name a proxy or the hosts that bypass it.
+var proxyVars = []string{"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"}
+
+// download runs the downloader bin with args, as execute does, in the test's environment
+// without the proxy variables, which the downloader reads, plus env ("NAME=value").
+func download(t *testing.T, bin string, env []string, args ...string) run {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.WaitDelay = 5 * time.Second
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		name, _, _ := strings.Cut(kv, "=")
+		return slices.Contains(proxyVars, name)
+	})
+	cmd.Env = append(cmd.Env, env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("download %v did not exit within the limit; stderr:\n%s", args, stderr.String())
+	}
+	r := run{stdout: stdout.String(), stderr: stderr.String()}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		r.code = exit.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return r
+}
 
 // row is one line of the downloader's final table.
 type row struct {
@@ -177,7 +213,7 @@ func TestDownload(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()
-		r := execute(t, bin, nil, "", "-i", list, "-o", dir, "-timeout", "30s", "-parallel", "8")
+		r := download(t, bin, nil, "-i", list, "-o", dir, "-timeout", "30s", "-parallel", "8")
 
 		checkExit(t, r, 1)
 		checkPlain(t, "standard output", r.stdout)
@@ -247,7 +283,7 @@ func TestDownload(t *testing.T) {
 		t.Cleanup(srv.Close)
 
 		dir := t.TempDir()
-		r := execute(t, bin, nil, "", "-retries", "2", "-o", dir,
+		r := download(t, bin, nil, "-retries", "2", "-o", dir,
 			srv.URL+"/flaky.bin", srv.URL+"/gone.bin", srv.URL+"/down.bin")
 		checkExit(t, r, 1)
 		rows := table(t, r.stdout)
@@ -302,7 +338,7 @@ func TestDownload(t *testing.T) {
 		for i := range urls {
 			urls[i] = srv.URL + urls[i]
 		}
-		r := execute(t, bin, nil, "", append([]string{"-O", "-"}, urls...)...)
+		r := download(t, bin, nil, append([]string{"-O", "-"}, urls...)...)
 		checkExit(t, r, 0)
 		if want := bytes.Join(bodies, nil); r.stdout != string(want) {
 			t.Errorf("standard output: %d bytes, not the %d of the bodies in order", len(r.stdout), len(want))
@@ -352,7 +388,7 @@ func TestDownload(t *testing.T) {
 			most, mostPerHost = 0, 0
 			mu.Unlock()
 			args := append(slices.Clone(c.args), "-O", os.DevNull, "-progress", "none")
-			r := execute(t, bin, nil, "", append(args, urls...)...)
+			r := download(t, bin, nil, append(args, urls...)...)
 			if r.code != 0 {
 				t.Errorf("%v: exit status %d, want 0; stderr:\n%s", c.args, r.code, r.stderr)
 			}
@@ -367,7 +403,9 @@ func TestDownload(t *testing.T) {
 
 	t.Run("demo", func(t *testing.T) {
 		t.Parallel()
-		r := execute(t, bin, nil, "", "-demo")
+		// The demo server is reached directly, whatever proxy the environment names.
+		proxy := refusedURL(t)
+		r := download(t, bin, []string{"http_proxy=" + proxy, "https_proxy=" + proxy}, "-demo")
 		checkDownloadDemo(t, r)
 		checkPlain(t, "standard output", r.stdout)
 		checkPlain(t, "standard error", r.stderr)
@@ -379,7 +417,7 @@ func TestDownload(t *testing.T) {
 	t.Run("demo with bars", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		r := execute(t, bin, nil, "", "-progress", "bars", "-o", dir)
+		r := download(t, bin, nil, "-progress", "bars", "-o", dir)
 		checkDownloadDemo(t, r)
 		if !strings.Contains(r.stderr, "\x1b[") || !strings.Contains(r.stderr, "51/51 done") {
 			t.Errorf("no bars drawn on standard error:\n%q", r.stderr)
@@ -390,10 +428,73 @@ func TestDownload(t *testing.T) {
 		}
 	})
 
+	t.Run("proxies", func(t *testing.T) {
+		t.Parallel()
+		// The proxy answers every request itself, with what it was asked for; the origin
+		// says it was reached directly.
+		var mu sync.Mutex
+		var asked []string
+		proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			asked = append(asked, r.RequestURI)
+			mu.Unlock()
+			fmt.Fprintf(w, "proxied %s\n", r.RequestURI)
+		}))
+		t.Cleanup(proxy.Close)
+		origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "direct %s\n", r.RequestURI)
+		}))
+		t.Cleanup(origin.Close)
+		hostPort := strings.TrimPrefix(proxy.URL, "http://")
+
+		for i, c := range []struct {
+			name    string
+			env     []string
+			args    []string
+			proxied bool
+		}{
+			{"-x", nil, []string{"-x", proxy.URL}, true},
+			{"-x with no scheme", nil, []string{"-x", hostPort}, true},
+			{"-x and -noproxy", nil, []string{"-x", proxy.URL, "-noproxy", "localhost,127.0.0.1"}, false},
+			{"-x and -noproxy CIDR", nil, []string{"-x", proxy.URL, "-noproxy", "127.0.0.0/8"}, false},
+			{"-x and -noproxy elsewhere", nil, []string{"-x", proxy.URL, "-noproxy", "example.com"}, true},
+			{"-x and NO_PROXY", []string{"NO_PROXY=127.0.0.1"}, []string{"-x", proxy.URL}, false},
+			{"http_proxy", []string{"http_proxy=" + proxy.URL}, nil, true},
+			{"HTTP_PROXY is not read", []string{"HTTP_PROXY=" + proxy.URL}, nil, false},
+			{"all_proxy", []string{"all_proxy=" + proxy.URL}, nil, true},
+			{"https_proxy is for https", []string{"https_proxy=" + proxy.URL}, nil, false},
+			{"http_proxy and no_proxy", []string{"http_proxy=" + proxy.URL, "no_proxy=127.0.0.1"}, nil, false},
+			{"http_proxy and -noproxy", []string{"http_proxy=" + proxy.URL}, []string{"-noproxy", "*"}, false},
+			{"-noproxy \"\" replaces no_proxy", []string{"http_proxy=" + proxy.URL, "no_proxy=127.0.0.1"}, []string{"-noproxy", ""}, true},
+			{"-x \"\" ignores http_proxy", []string{"http_proxy=" + proxy.URL}, []string{"-x", ""}, false},
+		} {
+			u := fmt.Sprintf("%s/%d.txt", origin.URL, i)
+			mu.Lock()
+			asked = nil
+			mu.Unlock()
+			r := download(t, bin, c.env, append(slices.Clone(c.args), "-O", "-", "-progress", "none", u)...)
+			if r.code != 0 {
+				t.Errorf("%s: exit status %d; stderr:\n%s", c.name, r.code, r.stderr)
+				continue
+			}
+			want := fmt.Sprintf("direct /%d.txt\n", i)
+			var wantAsked []string
+			if c.proxied {
+				want = "proxied " + u + "\n" // the absolute form
+				wantAsked = []string{u}
+			}
+			mu.Lock()
+			if r.stdout != want || !slices.Equal(asked, wantAsked) {
+				t.Errorf("%s: body %q and the proxy asked for %q; want %q and %q", c.name, r.stdout, asked, want, wantAsked)
+			}
+			mu.Unlock()
+		}
+	})
+
 	t.Run("usage", func(t *testing.T) {
 		t.Parallel()
-		for _, args := range [][]string{{"-o", "x", "-O", "y"}, {"-parallel", "0"}, {"-progress", "fancy"}, {"-retries", "-1"}} {
-			if r := execute(t, bin, nil, "", args...); r.code != 2 {
+		for _, args := range [][]string{{"-o", "x", "-O", "y"}, {"-parallel", "0"}, {"-progress", "fancy"}, {"-retries", "-1"}, {"-x", "ftp://proxy"}} {
+			if r := download(t, bin, nil, args...); r.code != 2 {
 				t.Errorf("%v: exit status %d, want 2", args, r.code)
 			}
 		}

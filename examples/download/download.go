@@ -81,6 +81,12 @@ func newDownloader(cfg *config, out output) *downloader {
 		e.MaxRedirs = cfg.maxRedirs
 		e.FailOnError = cfg.fail
 		e.TLSConfig = cfg.tls
+		e.Proxy, e.NoProxy = cfg.proxy, cfg.noProxy
+		if cfg.demoFrom >= 0 && i >= cfg.demoFrom && cfg.proxyEnv {
+			// The demo server is on this machine: a proxy from the environment could
+			// not reach it.
+			e.NoProxy = "127.0.0.1"
+		}
 		if cfg.http11 {
 			e.HTTPVersion = xfer.HTTPVersion11
 		} else {

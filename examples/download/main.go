@@ -34,6 +34,17 @@
 // any other body. -timeout limits each attempt of a transfer as a whole, -connect-timeout
 // its connect (default 300 s).
 //
+// Proxies. -x URL sends every transfer through a proxy, as curl's -x does:
+// [scheme://][user:password@]host[:port], where scheme is http (the default; port 1080),
+// https, socks4, socks4a, socks5 or socks5h. An http URL goes to an HTTP proxy as an
+// absolute-form request, an https one through a CONNECT tunnel. Without -x the proxy
+// comes from the environment, read as curl reads it: http_proxy (lower case only) for
+// http URLs, https_proxy or HTTPS_PROXY for https ones, else all_proxy or ALL_PROXY;
+// -x "" uses no proxy at all. The hosts of -noproxy LIST are reached directly: a
+// comma-separated list of names (each with its subdomains), IP addresses and CIDR ranges,
+// or * for every host. Without -noproxy, no_proxy or NO_PROXY is that list, for the proxy
+// of -x too. The demo server's URLs never go through a proxy of the environment.
+//
 // Retries. A transfer that fails for a reason that may pass (the connection refused or
 // reset, a timeout, nothing or part of the reply received, a status of 5xx or 429) is
 // tried again up to -retries times (default 2), after 250 ms, then 500 ms, 1 s... or after
@@ -63,6 +74,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -92,6 +104,10 @@ type config struct {
 	forceBars      bool   // bars even when standard error is not a terminal
 	http11         bool   // -http1.1: no HTTP/2
 	tls            *tls.Config
+	proxy          string // -x: Easy.Proxy
+	noProxy        string // -noproxy, or what stands for it: Easy.NoProxy
+	proxyEnv       bool   // read the proxy variables (no -x): MultiOptions.ProxyFromEnvironment
+	demoFrom       int    // the index in urls of the demo server's first URL; -1: no demo
 }
 
 func main() {
@@ -118,6 +134,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.retries, "retries", 2, "try a transfer that failed for a transient reason up to `N` more times")
 	fs.BoolVar(&cfg.fail, "fail", true, "count a status of 400 or more as a failure, and do not save its body")
 	fs.BoolVar(&cfg.http11, "http1.1", false, "speak HTTP/1.1 only (by default HTTP/2 is offered to https servers, and transfers to one share a connection)")
+	proxy := fs.String("x", "", "send every transfer through the proxy `URL`, [scheme://][user:password@]host[:port] with scheme http\n(the default; port 1080), https, socks4, socks4a, socks5 or socks5h; \"\": no proxy at all.\nWithout -x, as curl does, the proxy comes from the environment: http_proxy for http URLs,\nhttps_proxy (or HTTPS_PROXY) for https, else all_proxy (or ALL_PROXY)")
+	noProxy := fs.String("noproxy", "", "reach the hosts of `LIST` without the proxy: a comma-separated list of names (each with its\nsubdomains), IP addresses and CIDR ranges, or * for every host. It replaces no_proxy\n(or NO_PROXY), which is read otherwise, for the proxy of -x too")
 	progress := fs.String("progress", "auto", "show progress as `MODE`: bars, lines, none, or auto (bars on a terminal)")
 	useDemo := fs.Bool("demo", false, "download the files of a local demo server (the default when there is no URL)")
 	if err := fs.Parse(args); err != nil {
@@ -130,8 +148,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "download:", msg)
 		return 2
 	}
-	setO := false
-	fs.Visit(func(f *flag.Flag) { setO = setO || f.Name == "o" })
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	setO := set["o"]
 	switch {
 	case cfg.parallel < 1:
 		return usage("-parallel must be at least 1")
@@ -141,6 +160,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return usage("timeouts cannot be negative")
 	case setO && cfg.stream != "":
 		return usage("-o and -O exclude each other")
+	case !validProxy(*proxy):
+		return usage("-x: unknown proxy scheme in " + *proxy)
+	}
+	cfg.proxy, cfg.noProxy, cfg.proxyEnv = *proxy, *noProxy, !set["x"]
+	switch {
+	case set["noproxy"] && *noProxy == "" && cfg.proxyEnv:
+		// Easy.NoProxy "" would mean the environment's list; a list with no entry
+		// replaces it.
+		cfg.noProxy = ","
+	case !set["noproxy"] && !cfg.proxyEnv:
+		// curl applies the environment's list to the proxy of -x too; xfer applies it
+		// only to the environment's proxy.
+		cfg.noProxy = os.Getenv("no_proxy")
+		if cfg.noProxy == "" {
+			cfg.noProxy = os.Getenv("NO_PROXY")
+		}
 	}
 	switch cfg.progress = *progress; cfg.progress {
 	case "auto":
@@ -169,6 +204,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(cfg.urls) == 0 {
 		*useDemo = true
 	}
+	cfg.demoFrom = -1
 	if *useDemo {
 		srv, err := demo.Start()
 		if err != nil {
@@ -179,6 +215,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// The slow ones first: they take longest.
 		urls := slices.Concat(srv.SlowURLs(), srv.URLs(), srv.H2URLs(), srv.RedirectURLs(), []string{srv.FlakyURL()})
 		cfg.tls = srv.TLSConfig()
+		cfg.demoFrom = len(cfg.urls)
 		cfg.urls = append(cfg.urls, urls...)
 		cfg.discard = !setO && cfg.stream == ""
 		where := "discarding the bodies (-o DIR keeps them)"
@@ -216,6 +253,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// validProxy reports whether the scheme of the proxy URL s, if it has one, is one that
+// xfer speaks; the rest is checked by each transfer.
+func validProxy(s string) bool {
+	scheme, _, ok := strings.Cut(s, "://")
+	if !ok {
+		return true // http
+	}
+	switch strings.ToLower(scheme) {
+	case "http", "https", "socks4", "socks4a", "socks5", "socks5h":
+		return true
+	}
+	return false
+}
+
 // readURLs reads the URLs of name, one a line; "-" is standard input.
 func readURLs(name string) ([]string, error) {
 	in := io.Reader(os.Stdin)
@@ -234,7 +285,10 @@ func readURLs(name string) ([]string, error) {
 
 // run drives every transfer to its end from the loop, with progress written to stderr.
 func (d *downloader) run(stderr io.Writer) error {
-	m, drv, err := newDriver(xfer.MultiOptions{MaxHostConnections: d.cfg.perHost})
+	m, drv, err := newDriver(xfer.MultiOptions{
+		MaxHostConnections:   d.cfg.perHost,
+		ProxyFromEnvironment: d.cfg.proxyEnv,
+	})
 	if err != nil {
 		return err
 	}
