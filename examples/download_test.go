@@ -3,6 +3,7 @@ package examples_test
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -491,6 +492,71 @@ func TestDownload(t *testing.T) {
 		}
 	})
 
+	t.Run("-compressed", func(t *testing.T) {
+		t.Parallel()
+		// The server sends gzip to a client that accepts it, and says what was asked.
+		body := content[:300000]
+		var coded bytes.Buffer
+		zw := gzip.NewWriter(&coded)
+		zw.Write(body)
+		zw.Close()
+		var mu sync.Mutex
+		accepted := map[string]string{}
+		var corrupt counter
+		mux := http.NewServeMux()
+		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			accepted[r.URL.Path] = r.Header.Get("Accept-Encoding")
+			mu.Unlock()
+			if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+				w.Write(body)
+				return
+			}
+			w.Header().Set("Content-Encoding", "gzip")
+			if r.URL.Path == "/corrupt.txt" {
+				corrupt.hit()
+				w.Write(coded.Bytes()[:1000])
+				w.Write(make([]byte, 1000)) // not gzip
+				return
+			}
+			w.Write(coded.Bytes())
+		})
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+
+		dir := t.TempDir()
+		r := download(t, bin, nil, "-compressed", "-o", dir, srv.URL+"/a.txt", srv.URL+"/corrupt.txt")
+		checkExit(t, r, 1)
+		rows := table(t, r.stdout)
+		want := fmt.Sprintf("(gzip, %s coded)", sizeText(coded.Len()))
+		if got := rows[srv.URL+"/a.txt"]; got.failed() || !strings.HasSuffix(got.last, want) {
+			t.Errorf("a.txt: %+v, want a success ending in %q", got, want)
+		}
+		if got := rows[srv.URL+"/corrupt.txt"]; !strings.HasPrefix(got.last, "error: xfer: unrecognized or bad HTTP Content or Transfer-Encoding") || strings.Contains(got.last, "retr") {
+			t.Errorf("corrupt.txt: %+v, want a content-encoding error not retried", got)
+		}
+		if n := corrupt.n.Load(); n != 1 {
+			t.Errorf("corrupt.txt: %d requests, want 1", n)
+		}
+		checkSaved(t, dir, map[string][]byte{"a.txt": body})
+		mu.Lock()
+		if ae := accepted["/a.txt"]; ae != "gzip, deflate, br, zstd" {
+			t.Errorf("-compressed sent Accept-Encoding %q", ae)
+		}
+		mu.Unlock()
+
+		// Without it, nothing is asked for and the body comes as it is.
+		dir = t.TempDir()
+		r = download(t, bin, nil, "-o", dir, srv.URL+"/b.txt")
+		checkExit(t, r, 0)
+		checkSaved(t, dir, map[string][]byte{"b.txt": body})
+		mu.Lock()
+		if ae, ok := accepted["/b.txt"]; !ok || ae != "" {
+			t.Errorf("without -compressed, Accept-Encoding %q was sent (asked: %v)", ae, ok)
+		}
+		mu.Unlock()
+	})
+
 	t.Run("usage", func(t *testing.T) {
 		t.Parallel()
 		for _, args := range [][]string{{"-o", "x", "-O", "y"}, {"-parallel", "0"}, {"-progress", "fancy"}, {"-retries", "-1"}, {"-x", "ftp://proxy"}} {
@@ -499,6 +565,18 @@ func TestDownload(t *testing.T) {
 			}
 		}
 	})
+}
+
+// sizeText is n as the downloader's table shows a size: "512 B", "1.5 KiB".
+func sizeText(n int) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, units := float64(n)/1024, "KMGTP"
+	for v >= 1024 && len(units) > 1 {
+		v, units = v/1024, units[1:]
+	}
+	return fmt.Sprintf("%.1f %ciB", v, units[0])
 }
 
 // checkDownloadDemo verifies a demo run: exit 0 and a table of 51 successes.

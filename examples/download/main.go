@@ -26,6 +26,11 @@
 // (up to 4 MiB each, then paused with xfer.ErrPause) until their turn. With -demo and
 // neither flag, bodies are discarded.
 //
+// With -compressed the requests ask for every coding xfer decodes (Accept-Encoding: gzip,
+// deflate, br, zstd), as curl's --compressed does, and the bodies are saved decoded; a
+// coded body that is corrupt, or in a coding xfer does not know, is a failure. The sizes
+// and speeds shown are those of the decoded bodies; the table gives the coded size too.
+//
 // Transfers. At most -parallel transfers run at once (default 16), and at most -per-host
 // of them (default: no limit) to one host and port, which is the Multi's
 // MaxHostConnections: the excess wait in the Multi without a socket. Redirects are
@@ -108,6 +113,7 @@ type config struct {
 	noProxy        string // -noproxy, or what stands for it: Easy.NoProxy
 	proxyEnv       bool   // read the proxy variables (no -x): MultiOptions.ProxyFromEnvironment
 	demoFrom       int    // the index in urls of the demo server's first URL; -1: no demo
+	compressed     bool   // -compressed: Easy.AcceptEncoding "*"
 }
 
 func main() {
@@ -133,6 +139,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.maxRedirs, "max-redirs", 30, "follow at most `N` redirects (0: do not follow)")
 	fs.IntVar(&cfg.retries, "retries", 2, "try a transfer that failed for a transient reason up to `N` more times")
 	fs.BoolVar(&cfg.fail, "fail", true, "count a status of 400 or more as a failure, and do not save its body")
+	fs.BoolVar(&cfg.compressed, "compressed", false, "ask for the bodies compressed (gzip, deflate, br or zstd) and save them decoded")
 	fs.BoolVar(&cfg.http11, "http1.1", false, "speak HTTP/1.1 only (by default HTTP/2 is offered to https servers, and transfers to one share a connection)")
 	proxy := fs.String("x", "", "send every transfer through the proxy `URL`, [scheme://][user:password@]host[:port] with scheme http\n(the default; port 1080), https, socks4, socks4a, socks5 or socks5h; \"\": no proxy at all.\nWithout -x, as curl does, the proxy comes from the environment: http_proxy for http URLs,\nhttps_proxy (or HTTPS_PROXY) for https, else all_proxy (or ALL_PROXY)")
 	noProxy := fs.String("noproxy", "", "reach the hosts of `LIST` without the proxy: a comma-separated list of names (each with its\nsubdomains), IP addresses and CIDR ranges, or * for every host. It replaces no_proxy\n(or NO_PROXY), which is read otherwise, for the proxy of -x too")
