@@ -557,9 +557,63 @@ func TestDownload(t *testing.T) {
 		mu.Unlock()
 	})
 
+	t.Run("-max-filesize", func(t *testing.T) {
+		t.Parallel()
+		type file struct {
+			framing string
+			size    int
+			fits    bool
+			hits    counter
+		}
+		files := map[string]*file{
+			"/fits.bin":         {framing: "length", size: 100 << 10, fits: true},
+			"/over.bin":         {framing: "length", size: 100<<10 + 1},
+			"/chunked-fits.bin": {framing: "chunked", size: 100 << 10, fits: true},
+			"/chunked-over.bin": {framing: "chunked", size: 300000},
+			"/close-over.bin":   {framing: "close", size: 300000},
+		}
+		mux := http.NewServeMux()
+		var urls []string
+		for p, f := range files {
+			mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+				f.hits.hit()
+				demo.Reply(w, f.framing, content[:f.size])
+			})
+		}
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+		for p := range files {
+			urls = append(urls, srv.URL+p)
+		}
+		slices.Sort(urls)
+
+		dir := t.TempDir()
+		r := download(t, bin, nil, append([]string{"-max-filesize", "100k", "-o", dir}, urls...)...)
+		checkExit(t, r, 1)
+		rows := table(t, r.stdout)
+		saved := map[string][]byte{}
+		for p, f := range files {
+			got := rows[srv.URL+p]
+			switch {
+			case f.fits:
+				if got.failed() {
+					t.Errorf("%s: %+v, want a success", p, got)
+				}
+				saved[p[1:]] = content[:f.size]
+			case !strings.HasPrefix(got.last, "error: xfer: maximum file size exceeded") || strings.Contains(got.last, "retr"):
+				t.Errorf("%s: %+v, want the file size exceeded, not retried", p, got)
+			}
+			if n := f.hits.n.Load(); n != 1 {
+				t.Errorf("%s: %d requests, want 1", p, n)
+			}
+		}
+		checkSaved(t, dir, saved)
+	})
+
 	t.Run("usage", func(t *testing.T) {
 		t.Parallel()
-		for _, args := range [][]string{{"-o", "x", "-O", "y"}, {"-parallel", "0"}, {"-progress", "fancy"}, {"-retries", "-1"}, {"-x", "ftp://proxy"}} {
+		for _, args := range [][]string{{"-o", "x", "-O", "y"}, {"-parallel", "0"}, {"-progress", "fancy"}, {"-retries", "-1"}, {"-x", "ftp://proxy"},
+			{"-max-filesize", "-1"}, {"-max-filesize", "1kb"}, {"-max-filesize", "1T"}, {"-max-filesize", ""}} {
 			if r := download(t, bin, nil, args...); r.code != 2 {
 				t.Errorf("%v: exit status %d, want 2", args, r.code)
 			}

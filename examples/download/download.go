@@ -83,6 +83,7 @@ func newDownloader(cfg *config, out output) *downloader {
 		e.MaxRedirs = cfg.maxRedirs
 		e.FailOnError = cfg.fail
 		e.TLSConfig = cfg.tls
+		e.MaxFileSize = cfg.maxFileSize
 		if cfg.compressed {
 			e.AcceptEncoding = "*"
 		}

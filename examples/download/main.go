@@ -39,6 +39,11 @@
 // any other body. -timeout limits each attempt of a transfer as a whole, -connect-timeout
 // its connect (default 300 s).
 //
+// -max-filesize SIZE fails a transfer whose body is larger than SIZE bytes (K, M and G
+// suffixes: KiB, MiB, GiB), as curl's --max-filesize does: before the body when its
+// length is announced, else as soon as it grows past SIZE (with -compressed, the decoded
+// body counts). Such a failure is not retried.
+//
 // Proxies. -x URL sends every transfer through a proxy, as curl's -x does:
 // [scheme://][user:password@]host[:port], where scheme is http (the default; port 1080),
 // https, socks4, socks4a, socks5 or socks5h. An http URL goes to an HTTP proxy as an
@@ -76,9 +81,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -114,6 +121,7 @@ type config struct {
 	proxyEnv       bool   // read the proxy variables (no -x): MultiOptions.ProxyFromEnvironment
 	demoFrom       int    // the index in urls of the demo server's first URL; -1: no demo
 	compressed     bool   // -compressed: Easy.AcceptEncoding "*"
+	maxFileSize    int64  // -max-filesize: Easy.MaxFileSize
 }
 
 func main() {
@@ -140,6 +148,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.retries, "retries", 2, "try a transfer that failed for a transient reason up to `N` more times")
 	fs.BoolVar(&cfg.fail, "fail", true, "count a status of 400 or more as a failure, and do not save its body")
 	fs.BoolVar(&cfg.compressed, "compressed", false, "ask for the bodies compressed (gzip, deflate, br or zstd) and save them decoded")
+	maxFileSize := fs.String("max-filesize", "0", "fail a transfer whose body is more than `SIZE` bytes, with a suffix K, M or G\nfor KiB, MiB or GiB (0: no limit)")
 	fs.BoolVar(&cfg.http11, "http1.1", false, "speak HTTP/1.1 only (by default HTTP/2 is offered to https servers, and transfers to one share a connection)")
 	proxy := fs.String("x", "", "send every transfer through the proxy `URL`, [scheme://][user:password@]host[:port] with scheme http\n(the default; port 1080), https, socks4, socks4a, socks5 or socks5h; \"\": no proxy at all.\nWithout -x, as curl does, the proxy comes from the environment: http_proxy for http URLs,\nhttps_proxy (or HTTPS_PROXY) for https, else all_proxy (or ALL_PROXY)")
 	noProxy := fs.String("noproxy", "", "reach the hosts of `LIST` without the proxy: a comma-separated list of names (each with its\nsubdomains), IP addresses and CIDR ranges, or * for every host. It replaces no_proxy\n(or NO_PROXY), which is read otherwise, for the proxy of -x too")
@@ -169,6 +178,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return usage("-o and -O exclude each other")
 	case !validProxy(*proxy):
 		return usage("-x: unknown proxy scheme in " + *proxy)
+	}
+	var err error
+	if cfg.maxFileSize, err = parseSize(*maxFileSize); err != nil {
+		return usage("-max-filesize: " + err.Error())
 	}
 	cfg.proxy, cfg.noProxy, cfg.proxyEnv = *proxy, *noProxy, !set["x"]
 	switch {
@@ -258,6 +271,32 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// parseSize reads a count of bytes as curl's --max-filesize does: digits, then optionally
+// one of K, M or G (KiB, MiB, GiB) or B (bytes), in either case.
+func parseSize(s string) (int64, error) {
+	digits := strings.TrimRight(s, "KkMmGgBb")
+	if len(s)-len(digits) > 1 {
+		return 0, fmt.Errorf("bad unit in %q: use K, M, G or B", s)
+	}
+	n, err := strconv.ParseUint(digits, 10, 63)
+	if err != nil || digits == "" {
+		return 0, fmt.Errorf("%q is not a size", s)
+	}
+	shift := 0
+	switch s[len(digits):] {
+	case "K", "k":
+		shift = 10
+	case "M", "m":
+		shift = 20
+	case "G", "g":
+		shift = 30
+	}
+	if n > math.MaxInt64>>shift {
+		return 0, fmt.Errorf("%q is too large", s)
+	}
+	return int64(n) << shift, nil
 }
 
 // validProxy reports whether the scheme of the proxy URL s, if it has one, is one that
