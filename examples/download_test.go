@@ -610,6 +610,38 @@ func TestDownload(t *testing.T) {
 		checkSaved(t, dir, saved)
 	})
 
+	t.Run("cookies", func(t *testing.T) {
+		t.Parallel()
+		// /login sets a cookie and redirects to /files/, which wants it.
+		body := content[:5000]
+		mux := http.NewServeMux()
+		mux.HandleFunc("/login/{name}", func(w http.ResponseWriter, r *http.Request) {
+			http.SetCookie(w, &http.Cookie{Name: "session", Value: "s-" + r.PathValue("name"), Path: "/"})
+			http.Redirect(w, r, "/files/"+r.PathValue("name"), http.StatusFound)
+		})
+		mux.HandleFunc("/files/{name}", func(w http.ResponseWriter, r *http.Request) {
+			if c, err := r.Cookie("session"); err != nil || c.Value != "s-"+r.PathValue("name") {
+				http.Error(w, "no session", http.StatusForbidden)
+				return
+			}
+			w.Write(body)
+		})
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+		u := srv.URL + "/login/a.bin"
+
+		dir := t.TempDir()
+		r := download(t, bin, nil, "-o", dir, u)
+		checkExit(t, r, 0)
+		checkSaved(t, dir, map[string][]byte{"a.bin": body})
+
+		r = download(t, bin, nil, "-cookies=false", "-O", os.DevNull, u)
+		checkExit(t, r, 1)
+		if got := table(t, r.stdout)[u]; got.status != "403" || !got.failed() {
+			t.Errorf("-cookies=false: %+v, want a 403 error", got)
+		}
+	})
+
 	t.Run("usage", func(t *testing.T) {
 		t.Parallel()
 		for _, args := range [][]string{{"-o", "x", "-O", "y"}, {"-parallel", "0"}, {"-progress", "fancy"}, {"-retries", "-1"}, {"-x", "ftp://proxy"},

@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"net/http"
+	"net/http/cookiejar"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,6 +76,10 @@ type downloader struct {
 func newDownloader(cfg *config, out output) *downloader {
 	d := &downloader{cfg: cfg, out: out, start: time.Now()}
 	var names batch.Names
+	var jar http.CookieJar
+	if cfg.cookies {
+		jar, _ = cookiejar.New(nil) // never fails without options
+	}
 	for i, u := range cfg.urls {
 		t := &transfer{idx: i, url: u, name: names.For(u), total: -1}
 		e := xfer.NewEasy(u)
@@ -84,6 +90,7 @@ func newDownloader(cfg *config, out output) *downloader {
 		e.FailOnError = cfg.fail
 		e.TLSConfig = cfg.tls
 		e.MaxFileSize = cfg.maxFileSize
+		e.Jar = jar
 		if cfg.compressed {
 			e.AcceptEncoding = "*"
 		}

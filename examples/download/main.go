@@ -55,6 +55,11 @@
 // or * for every host. Without -noproxy, no_proxy or NO_PROXY is that list, for the proxy
 // of -x too. The demo server's URLs never go through a proxy of the environment.
 //
+// Cookies. The transfers share a cookie jar in memory (net/http/cookiejar): a cookie
+// that a reply sets, a redirect among them, goes with the later requests that it is for,
+// the redirect's next hop and the other transfers alike. Nothing is read from or written
+// to a file; -cookies=false sends and keeps no cookies.
+//
 // Retries. A transfer that fails for a reason that may pass (the connection refused or
 // reset, a timeout, nothing or part of the reply received, a status of 5xx or 429) is
 // tried again up to -retries times (default 2), after 250 ms, then 500 ms, 1 s... or after
@@ -122,6 +127,7 @@ type config struct {
 	demoFrom       int    // the index in urls of the demo server's first URL; -1: no demo
 	compressed     bool   // -compressed: Easy.AcceptEncoding "*"
 	maxFileSize    int64  // -max-filesize: Easy.MaxFileSize
+	cookies        bool   // -cookies: one in-memory jar for every transfer
 }
 
 func main() {
@@ -149,6 +155,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.fail, "fail", true, "count a status of 400 or more as a failure, and do not save its body")
 	fs.BoolVar(&cfg.compressed, "compressed", false, "ask for the bodies compressed (gzip, deflate, br or zstd) and save them decoded")
 	maxFileSize := fs.String("max-filesize", "0", "fail a transfer whose body is more than `SIZE` bytes, with a suffix K, M or G\nfor KiB, MiB or GiB (0: no limit)")
+	fs.BoolVar(&cfg.cookies, "cookies", true, "keep the cookies that replies set, in memory, and send them with later requests\n(redirects included) of every transfer")
 	fs.BoolVar(&cfg.http11, "http1.1", false, "speak HTTP/1.1 only (by default HTTP/2 is offered to https servers, and transfers to one share a connection)")
 	proxy := fs.String("x", "", "send every transfer through the proxy `URL`, [scheme://][user:password@]host[:port] with scheme http\n(the default; port 1080), https, socks4, socks4a, socks5 or socks5h; \"\": no proxy at all.\nWithout -x, as curl does, the proxy comes from the environment: http_proxy for http URLs,\nhttps_proxy (or HTTPS_PROXY) for https, else all_proxy (or ALL_PROXY)")
 	noProxy := fs.String("noproxy", "", "reach the hosts of `LIST` without the proxy: a comma-separated list of names (each with its\nsubdomains), IP addresses and CIDR ranges, or * for every host. It replaces no_proxy\n(or NO_PROXY), which is read otherwise, for the proxy of -x too")
