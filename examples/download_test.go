@@ -642,10 +642,89 @@ func TestDownload(t *testing.T) {
 		}
 	})
 
+	t.Run("-C -", func(t *testing.T) {
+		t.Parallel()
+		body := content[:200000]
+		var mu sync.Mutex
+		ranges := map[string][]string{} // the Range of each request, by name
+		var cut counter
+		mux := http.NewServeMux()
+		mux.HandleFunc("/{name}", func(w http.ResponseWriter, r *http.Request) {
+			name := r.PathValue("name")
+			mu.Lock()
+			ranges[name] = append(ranges[name], r.Header.Get("Range"))
+			mu.Unlock()
+			switch {
+			case name == "norange.bin": // the whole body, whatever was asked
+				w.Write(body)
+				return
+			case name == "cut.bin" && cut.hit() == 1: // 30000 bytes, then the connection closes
+				conn, bw, err := http.NewResponseController(w).Hijack()
+				if err != nil {
+					return
+				}
+				fmt.Fprintf(bw, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", len(body))
+				bw.Write(body[:30000])
+				bw.Flush()
+				conn.Close()
+				return
+			}
+			http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(body))
+		})
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+
+		dir := t.TempDir()
+		junk := bytes.Repeat([]byte("x"), 1000)
+		for name, b := range map[string][]byte{"part.bin": body[:70000], "whole.bin": body, "norange.bin": junk} {
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		names := []string{"part.bin", "whole.bin", "new.bin", "norange.bin", "cut.bin"}
+		var urls []string
+		for _, n := range names {
+			urls = append(urls, srv.URL+"/"+n)
+		}
+		r := download(t, bin, nil, append([]string{"-C", "-", "-o", dir}, urls...)...)
+		checkExit(t, r, 1)
+		rows := table(t, r.stdout)
+		for _, c := range []struct {
+			name, status, last string
+			ranges             []string
+		}{
+			{"part.bin", "206", "(resumed from 68.4 KiB)", []string{"bytes=70000-"}},
+			{"whole.bin", "416", "complete already (195.3 KiB)", []string{"bytes=200000-"}},
+			{"new.bin", "200", "/s", []string{""}},
+			{"norange.bin", "200", "error: xfer: requested range was not delivered by the server", []string{"bytes=1000-"}},
+			{"cut.bin", "206", "(resumed from 29.3 KiB) (1 retry)", []string{"", "bytes=30000-"}},
+		} {
+			got := rows[srv.URL+"/"+c.name]
+			ok := got.status == c.status && strings.HasSuffix(got.last, c.last) && !got.failed()
+			if strings.HasPrefix(c.last, "error: ") { // and not retried
+				ok = got.status == c.status && strings.HasPrefix(got.last, c.last) && !strings.Contains(got.last, "retr")
+			}
+			if !ok {
+				t.Errorf("%s: %+v, want status %s and %q", c.name, got, c.status, c.last)
+			}
+			mu.Lock()
+			if !slices.Equal(ranges[c.name], c.ranges) {
+				t.Errorf("%s: requests with Range %q, want %q", c.name, ranges[c.name], c.ranges)
+			}
+			mu.Unlock()
+		}
+		checkSaved(t, dir, map[string][]byte{
+			"part.bin": body, "whole.bin": body, "new.bin": body, "cut.bin": body,
+			"norange.bin": junk, // not overwritten
+		})
+	})
+
 	t.Run("usage", func(t *testing.T) {
 		t.Parallel()
 		for _, args := range [][]string{{"-o", "x", "-O", "y"}, {"-parallel", "0"}, {"-progress", "fancy"}, {"-retries", "-1"}, {"-x", "ftp://proxy"},
-			{"-max-filesize", "-1"}, {"-max-filesize", "1kb"}, {"-max-filesize", "1T"}, {"-max-filesize", ""}} {
+			{"-max-filesize", "-1"}, {"-max-filesize", "1kb"}, {"-max-filesize", "1T"}, {"-max-filesize", ""},
+			{"-C", "100"}, {"-C", "-", "-O", "x"}, {"-C", "-", "-compressed"}, {"-C", "-", "-demo"},
+		} {
 			if r := download(t, bin, nil, args...); r.code != 2 {
 				t.Errorf("%v: exit status %d, want 2", args, r.code)
 			}

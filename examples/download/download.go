@@ -38,6 +38,7 @@ type transfer struct {
 	got     int64     // body bytes of the current attempt
 	total   int64     // the current attempt's Content-Length; -1: unknown
 	running bool      // added to the Multi
+	from    int64     // the offset the current attempt resumes from (-C -); 0: the whole body
 	retryAt time.Time // backing off until then; zero when not
 
 	done     bool // for good: the fields below are set
@@ -146,6 +147,12 @@ func (d *downloader) fill() {
 			t.first = time.Now()
 		}
 		t.got, t.total = 0, -1
+		from, err := d.out.start(t)
+		if err != nil {
+			d.finish(t, err)
+			continue
+		}
+		t.from, t.e.ResumeFrom = from, from
 		if err := d.m.Add(t.e); err != nil {
 			d.finish(t, err)
 			continue

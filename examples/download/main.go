@@ -26,6 +26,16 @@
 // (up to 4 MiB each, then paused with xfer.ErrPause) until their turn. With -demo and
 // neither flag, bodies are discarded.
 //
+// Resuming. With -C -, as curl's, each body is appended to its file NAME itself, with no
+// .part, from the file's size: the request asks for the rest (Range: bytes=SIZE-), and
+// what a failed or interrupted transfer got stays in the file, for a retry or a later
+// run with -C - to go on from. A reply of 416 (nothing is left after SIZE) means the
+// file is complete: the transfer succeeds. A server that sends the whole body instead
+// of the rest fails the transfer (xfer.ErrRangeError), and the file is left as it was.
+// The table gives the offset ("resumed from 1.0 MiB"), or "complete already". -C - goes
+// with files only: not with -O, nor with -compressed (a range counts the coded bytes, a
+// file holds decoded ones).
+//
 // With -compressed the requests ask for every coding xfer decodes (Accept-Encoding: gzip,
 // deflate, br, zstd), as curl's --compressed does, and the bodies are saved decoded; a
 // coded body that is corrupt, or in a coding xfer does not know, is a failure. The sizes
@@ -128,6 +138,7 @@ type config struct {
 	compressed     bool   // -compressed: Easy.AcceptEncoding "*"
 	maxFileSize    int64  // -max-filesize: Easy.MaxFileSize
 	cookies        bool   // -cookies: one in-memory jar for every transfer
+	resume         bool   // -C -: append to the files from their size (Easy.ResumeFrom)
 }
 
 func main() {
@@ -145,6 +156,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var cfg config
 	input := fs.String("i", "", "read URLs from `FILE`, one a line (\"-\": standard input)")
 	fs.StringVar(&cfg.dir, "o", ".", "save the bodies into `DIR`")
+	resume := fs.String("C", "", "with `-` (the one value taken), as curl's -C -: resume each file of -o from its size, and keep\nwhat a failed transfer got, to resume it later")
 	fs.StringVar(&cfg.stream, "O", "", "write all bodies, in the order of the URLs, to `FILE` (\"-\": standard output)")
 	fs.IntVar(&cfg.parallel, "parallel", 16, "run at most `N` transfers at once")
 	fs.IntVar(&cfg.perHost, "per-host", 0, "run at most `N` transfers at once to one host and port (0: no limit)")
@@ -185,7 +197,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return usage("-o and -O exclude each other")
 	case !validProxy(*proxy):
 		return usage("-x: unknown proxy scheme in " + *proxy)
+	case *resume != "" && *resume != "-":
+		return usage("-C takes \"-\" only: resume from the size of each file")
+	case *resume != "" && cfg.stream != "":
+		return usage("-C - resumes files, which -O does not write")
+	case *resume != "" && cfg.compressed:
+		return usage("-C - and -compressed exclude each other: a range counts the bytes of the coded body, a file holds the decoded one")
 	}
+	cfg.resume = *resume == "-"
 	var err error
 	if cfg.maxFileSize, err = parseSize(*maxFileSize); err != nil {
 		return usage("-max-filesize: " + err.Error())
@@ -245,6 +264,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cfg.demoFrom = len(cfg.urls)
 		cfg.urls = append(cfg.urls, urls...)
 		cfg.discard = !setO && cfg.stream == ""
+		if cfg.discard && cfg.resume {
+			return usage("-C - needs the files of -o DIR to resume")
+		}
 		where := "discarding the bodies (-o DIR keeps them)"
 		if !cfg.discard {
 			where = "saving the bodies"
