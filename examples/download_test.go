@@ -12,8 +12,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -717,6 +719,52 @@ func TestDownload(t *testing.T) {
 			"part.bin": body, "whole.bin": body, "new.bin": body, "cut.bin": body,
 			"norange.bin": junk, // not overwritten
 		})
+	})
+
+	t.Run("-C - and the demo server", func(t *testing.T) {
+		t.Parallel()
+		srv, err := demo.Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Close() })
+		// The largest bodies, in each framing, and two slow ones left short of their end:
+		// each file holds the start of its body.
+		all := srv.URLs()
+		urls := slices.Concat(all[len(all)-4:], srv.SlowURLs()[:2])
+		dir := t.TempDir()
+		want := map[string][]byte{}
+		for i, u := range urls {
+			name := path.Base(u)
+			n, err := strconv.Atoi(strings.TrimSuffix(name[strings.LastIndexByte(name, '-')+1:], ".bin"))
+			if err != nil {
+				t.Fatalf("%s: no size in the name", u)
+			}
+			body := demo.Body(n)
+			have := []int{1, 1000, 65536, 500000, n - 1000, n - 5000}[i]
+			if err := os.WriteFile(filepath.Join(dir, name), body[:have], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			want[name] = body
+		}
+		r := download(t, bin, nil, append([]string{"-C", "-", "-o", dir}, urls...)...)
+		checkExit(t, r, 0)
+		for u, got := range table(t, r.stdout) {
+			if got.status != "206" || !strings.Contains(got.last, "(resumed from ") {
+				t.Errorf("%s: %+v, want a 206 resumed", u, got)
+			}
+		}
+		checkSaved(t, dir, want)
+
+		// Run again: every file is complete.
+		r = download(t, bin, nil, append([]string{"-C", "-", "-o", dir}, urls...)...)
+		checkExit(t, r, 0)
+		for u, got := range table(t, r.stdout) {
+			if got.status != "416" || !strings.HasPrefix(got.last, "complete already") {
+				t.Errorf("%s, run again: %+v, want a 416, complete already", u, got)
+			}
+		}
+		checkSaved(t, dir, want)
 	})
 
 	t.Run("usage", func(t *testing.T) {
