@@ -20,7 +20,7 @@
 // Output. Each body is saved in the directory of -o (default: the current one) under the
 // last element of its URL's path, or index.html, made unique within the run ("a.bin",
 // "a-1.bin"...). It is written to NAME.part and renamed when the transfer succeeds, so a
-// failed transfer leaves no file behind. -O FILE writes all the bodies instead to FILE
+// failed transfer leaves no file behind (but see -C -, below). -O FILE writes all the bodies instead to FILE
 // ("-": standard output), one after another in the order of the URLs: the transfers still
 // run in parallel, the first one's body goes straight out, later ones are held in memory
 // (up to 4 MiB each, then paused with xfer.ErrPause) until their turn. With -demo and
@@ -34,7 +34,8 @@
 // of the rest fails the transfer (xfer.ErrRangeError), and the file is left as it was.
 // The table gives the offset ("resumed from 1.0 MiB"), or "complete already". -C - goes
 // with files only: not with -O, nor with -compressed (a range counts the coded bytes, a
-// file holds decoded ones).
+// file holds decoded ones). The demo server honours ranges: -demo -o DIR -C - goes on
+// from what an earlier run left in DIR.
 //
 // With -compressed the requests ask for every coding xfer decodes (Accept-Encoding: gzip,
 // deflate, br, zstd), as curl's --compressed does, and the bodies are saved decoded; a
@@ -86,8 +87,8 @@
 // error with -O -.
 //
 // The exit status is 0 when every transfer succeeded, 1 when any failed, 2 for a usage
-// error, and 130 after an interrupt (the transfers are stopped, their .part files removed
-// and the table printed).
+// error, and 130 after an interrupt (the transfers are stopped, their .part files removed,
+// or with -C - their files kept as far as they got, and the table printed).
 package main
 
 import (
@@ -156,7 +157,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var cfg config
 	input := fs.String("i", "", "read URLs from `FILE`, one a line (\"-\": standard input)")
 	fs.StringVar(&cfg.dir, "o", ".", "save the bodies into `DIR`")
-	resume := fs.String("C", "", "with `-` (the one value taken), as curl's -C -: resume each file of -o from its size, and keep\nwhat a failed transfer got, to resume it later")
+	resume := fs.String("C", "", "resume each file of -o from its size, as curl's -C `-` does (the one value taken), and keep\nwhat a failed transfer got, to resume it later")
 	fs.StringVar(&cfg.stream, "O", "", "write all bodies, in the order of the URLs, to `FILE` (\"-\": standard output)")
 	fs.IntVar(&cfg.parallel, "parallel", 16, "run at most `N` transfers at once")
 	fs.IntVar(&cfg.perHost, "per-host", 0, "run at most `N` transfers at once to one host and port (0: no limit)")
@@ -166,7 +167,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.retries, "retries", 2, "try a transfer that failed for a transient reason up to `N` more times")
 	fs.BoolVar(&cfg.fail, "fail", true, "count a status of 400 or more as a failure, and do not save its body")
 	fs.BoolVar(&cfg.compressed, "compressed", false, "ask for the bodies compressed (gzip, deflate, br or zstd) and save them decoded")
-	maxFileSize := fs.String("max-filesize", "0", "fail a transfer whose body is more than `SIZE` bytes, with a suffix K, M or G\nfor KiB, MiB or GiB (0: no limit)")
+	fs.Var((*sizeValue)(&cfg.maxFileSize), "max-filesize", "fail a transfer whose body is more than `SIZE` bytes, with a suffix K, M or G\nfor KiB, MiB or GiB (0: no limit)")
 	fs.BoolVar(&cfg.cookies, "cookies", true, "keep the cookies that replies set, in memory, and send them with later requests\n(redirects included) of every transfer")
 	fs.BoolVar(&cfg.http11, "http1.1", false, "speak HTTP/1.1 only (by default HTTP/2 is offered to https servers, and transfers to one share a connection)")
 	proxy := fs.String("x", "", "send every transfer through the proxy `URL`, [scheme://][user:password@]host[:port] with scheme http\n(the default; port 1080), https, socks4, socks4a, socks5 or socks5h; \"\": no proxy at all.\nWithout -x, as curl does, the proxy comes from the environment: http_proxy for http URLs,\nhttps_proxy (or HTTPS_PROXY) for https, else all_proxy (or ALL_PROXY)")
@@ -205,10 +206,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return usage("-C - and -compressed exclude each other: a range counts the bytes of the coded body, a file holds the decoded one")
 	}
 	cfg.resume = *resume == "-"
-	var err error
-	if cfg.maxFileSize, err = parseSize(*maxFileSize); err != nil {
-		return usage("-max-filesize: " + err.Error())
-	}
 	cfg.proxy, cfg.noProxy, cfg.proxyEnv = *proxy, *noProxy, !set["x"]
 	switch {
 	case set["noproxy"] && *noProxy == "" && cfg.proxyEnv:
@@ -300,6 +297,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// sizeValue is a flag of a count of bytes, as parseSize reads it.
+type sizeValue int64
+
+func (v *sizeValue) String() string { return strconv.FormatInt(int64(*v), 10) }
+
+func (v *sizeValue) Set(s string) error {
+	n, err := parseSize(s)
+	*v = sizeValue(n)
+	return err
 }
 
 // parseSize reads a count of bytes as curl's --max-filesize does: digits, then optionally
