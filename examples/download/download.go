@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"net/http"
+	"net/http/cookiejar"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,12 +38,15 @@ type transfer struct {
 	got     int64     // body bytes of the current attempt
 	total   int64     // the current attempt's Content-Length; -1: unknown
 	running bool      // added to the Multi
+	from    int64     // the offset the current attempt resumes from (-C -); 0: the whole body
 	retryAt time.Time // backing off until then; zero when not
 
 	done     bool // for good: the fields below are set
 	err      error
 	status   int
-	size     int64
+	size     int64         // body bytes written out (decoded, with -compressed)
+	received int64         // body bytes received (coded)
+	coding   string        // the Content-Encoding xfer decoded; "": none
 	took     time.Duration // from the first attempt's start to the end
 	h2       bool          // the last attempt went over HTTP/2
 	connects int           // connections the last attempt opened
@@ -72,6 +77,10 @@ type downloader struct {
 func newDownloader(cfg *config, out output) *downloader {
 	d := &downloader{cfg: cfg, out: out, start: time.Now()}
 	var names batch.Names
+	var jar http.CookieJar
+	if cfg.cookies {
+		jar, _ = cookiejar.New(nil) // never fails without options
+	}
 	for i, u := range cfg.urls {
 		t := &transfer{idx: i, url: u, name: names.For(u), total: -1}
 		e := xfer.NewEasy(u)
@@ -81,6 +90,17 @@ func newDownloader(cfg *config, out output) *downloader {
 		e.MaxRedirs = cfg.maxRedirs
 		e.FailOnError = cfg.fail
 		e.TLSConfig = cfg.tls
+		e.MaxFileSize = cfg.maxFileSize
+		e.Jar = jar
+		if cfg.compressed {
+			e.AcceptEncoding = "*"
+		}
+		e.Proxy, e.NoProxy = cfg.proxy, cfg.noProxy
+		if cfg.demoFrom >= 0 && i >= cfg.demoFrom && cfg.proxyEnv {
+			// The demo server is on this machine: a proxy from the environment could
+			// not reach it.
+			e.NoProxy = "127.0.0.1"
+		}
 		if cfg.http11 {
 			e.HTTPVersion = xfer.HTTPVersion11
 		} else {
@@ -102,7 +122,13 @@ func newDownloader(cfg *config, out output) *downloader {
 // and hands them to the output.
 func (d *downloader) write(t *transfer, p []byte) (int, error) {
 	if t.got == 0 {
-		t.total = t.e.Info().ContentLength // the header is in: the length is known, or -1
+		// The header is in: the length is known, or -1. It is the coded body's when the
+		// body comes decoded, which says nothing of the decoded one.
+		info := t.e.Info()
+		t.total = info.ContentLength
+		if decoded(t.e, info) != "" {
+			t.total = -1
+		}
 	}
 	n, err := d.out.write(t, p)
 	t.got += int64(n)
@@ -121,6 +147,12 @@ func (d *downloader) fill() {
 			t.first = time.Now()
 		}
 		t.got, t.total = 0, -1
+		from, err := d.out.start(t)
+		if err != nil {
+			d.finish(t, err)
+			continue
+		}
+		t.from, t.e.ResumeFrom = from, from
 		if err := d.m.Add(t.e); err != nil {
 			d.finish(t, err)
 			continue
@@ -172,7 +204,8 @@ func (d *downloader) attemptEnded(t *transfer, err error) {
 func (d *downloader) finish(t *transfer, err error) {
 	info := t.e.Info()
 	t.done, t.err = true, err
-	t.status, t.size = info.Status, info.Downloaded
+	t.status, t.size, t.received = info.Status, t.got, info.Downloaded
+	t.coding = decoded(t.e, info)
 	t.h2, t.connects = info.Proto == "HTTP/2.0", info.NumConnects
 	if !t.first.IsZero() {
 		t.took = time.Since(t.first)
@@ -182,6 +215,23 @@ func (d *downloader) finish(t *transfer, err error) {
 		d.failed++
 	}
 	d.show.end(t)
+}
+
+// decoded returns the Content-Encoding of e's reply when xfer decodes it (it asked for
+// codings, and the reply is not a part), else "".
+func decoded(e *xfer.Easy, info xfer.Info) string {
+	if e.AcceptEncoding == "" || info.Status == 206 {
+		return ""
+	}
+	var codings []string
+	for _, v := range info.Header.Values("Content-Encoding") {
+		for c := range strings.SplitSeq(v, ",") {
+			if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
+				codings = append(codings, c)
+			}
+		}
+	}
+	return strings.Join(codings, ", ")
 }
 
 // transient reports whether a transfer that failed with err, after a reply with status

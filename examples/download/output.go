@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -12,6 +13,9 @@ import (
 
 // output is where the bodies go: files in a directory, one stream, or nowhere.
 type output interface {
+	// start is told that an attempt of t starts, and returns the offset in the body to
+	// ask for it from (-C -). An error ends t.
+	start(t *transfer) (int64, error)
 	// write takes the next bytes of t's body, as Easy.Write does.
 	write(t *transfer, p []byte) (int, error)
 	// end is told that an attempt of t ended, ok when it succeeded; last is false when t
@@ -52,27 +56,63 @@ func openOutput(cfg *config, stdout io.Writer) (output, func() error, error) {
 	if err := os.MkdirAll(cfg.dir, 0o755); err != nil {
 		return nil, nil, err
 	}
-	return &dirOutput{dir: cfg.dir}, func() error { return nil }, nil
+	return &dirOutput{dir: cfg.dir, resume: cfg.resume}, func() error { return nil }, nil
 }
 
 // discardOutput drops the bodies.
 type discardOutput struct{}
 
+func (discardOutput) start(t *transfer) (int64, error)         { return 0, nil }
 func (discardOutput) write(t *transfer, p []byte) (int, error) { return len(p), nil }
 func (discardOutput) end(t *transfer, ok, last bool) error     { return nil }
 func (discardOutput) retryable(t *transfer) bool               { return true }
 
 // dirOutput saves each body as a file in dir: NAME.part while it comes, renamed to NAME
 // when the transfer succeeds, removed when the attempt fails. The file is created by the
-// first byte, so transfers waiting for their turn hold no file open.
+// first byte, so transfers waiting for their turn hold no file open. With resume (-C -)
+// the body is appended to NAME itself, from its size, and what an attempt that failed
+// wrote stays there.
 type dirOutput struct {
-	dir string
+	dir    string
+	resume bool
+}
+
+func (o *dirOutput) start(t *transfer) (int64, error) {
+	if !o.resume {
+		return 0, nil
+	}
+	fi, err := os.Stat(o.final(t))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return 0, nil
+	case err != nil:
+		return 0, err
+	case !fi.Mode().IsRegular():
+		return 0, fmt.Errorf("cannot resume %s: not a regular file", o.final(t))
+	}
+	return fi.Size(), nil
+}
+
+// file is where t's body is written while it comes.
+func (o *dirOutput) file(t *transfer) string {
+	if o.resume {
+		return o.final(t)
+	}
+	return o.part(t)
+}
+
+// flags are those t's file is opened with: a new .part, or NAME to append to.
+func (o *dirOutput) flags() int {
+	if o.resume {
+		return os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	return os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 }
 
 func (o *dirOutput) write(t *transfer, p []byte) (int, error) {
 	s := &t.sink
 	if s.f == nil {
-		f, err := os.OpenFile(o.part(t), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		f, err := os.OpenFile(o.file(t), o.flags(), 0o644)
 		if err != nil {
 			return 0, err
 		}
@@ -88,14 +128,17 @@ func (o *dirOutput) end(t *transfer, ok, last bool) error {
 	case s.f != nil:
 		err = s.f.Close()
 		s.f = nil
-	case ok: // an empty body: nothing was written
+	case ok: // an empty body, or nothing left to resume: nothing was written
 		var f *os.File
-		if f, err = os.Create(o.part(t)); err == nil {
+		if f, err = os.OpenFile(o.file(t), o.flags(), 0o644); err == nil {
 			err = f.Close()
 		}
 	}
+	if o.resume {
+		return err // the file is NAME already, and keeps what came
+	}
 	if ok && err == nil {
-		return os.Rename(o.part(t), filepath.Join(o.dir, t.name))
+		return os.Rename(o.part(t), o.final(t))
 	}
 	if rerr := os.Remove(o.part(t)); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) && err == nil {
 		err = rerr
@@ -105,7 +148,8 @@ func (o *dirOutput) end(t *transfer, ok, last bool) error {
 
 func (o *dirOutput) retryable(t *transfer) bool { return true }
 
-func (o *dirOutput) part(t *transfer) string { return filepath.Join(o.dir, t.name+".part") }
+func (o *dirOutput) part(t *transfer) string  { return filepath.Join(o.dir, t.name+".part") }
+func (o *dirOutput) final(t *transfer) string { return filepath.Join(o.dir, t.name) }
 
 // holdMax is how much of a body streamOutput holds before it pauses the transfer.
 const holdMax = 4 << 20
@@ -120,6 +164,8 @@ type streamOutput struct {
 	head int         // the index in all of the transfer whose body goes out now
 	err  error       // writing to w failed: every later write fails too
 }
+
+func (o *streamOutput) start(t *transfer) (int64, error) { return 0, nil }
 
 func (o *streamOutput) write(t *transfer, p []byte) (int, error) {
 	if o.err != nil {

@@ -18,7 +18,11 @@ import (
 //	http://127.0.0.1:8080/a    200     1.0 MiB   12ms  85.3 MiB/s
 //	http://127.0.0.1:8080/b    404     0 B        1ms  error: xfer: HTTP response code said error
 //
-// A failure's last column starts with "error: ". A status of "-" means no reply came.
+// A failure's last column starts with "error: ". A status of "-" means no reply came. SIZE
+// is the body as written out: with -compressed, "(gzip, 1.2 KiB coded)" follows the
+// speed of a body that came coded. With -C -, "(resumed from 1.0 MiB)" follows the speed of
+// a body that was resumed, and the last column of a file found whole is "complete already
+// (SIZE)".
 func (d *downloader) writeTable(w io.Writer) {
 	urlWidth := len("URL")
 	for _, t := range d.all {
@@ -36,11 +40,21 @@ func (d *downloader) writeTable(w io.Writer) {
 			status = strconv.Itoa(t.status)
 		}
 		var last string
-		if t.err != nil {
+		switch {
+		case t.err != nil:
 			last = "error: " + describe(t.err)
-		} else {
+		case t.from > 0 && t.status != 206: // 416, or a length of t.from: nothing was left
+			ok++
+			last = "complete already (" + size(t.from) + ")"
+		default:
 			ok++
 			last = size(int64(float64(t.size)/max(t.took.Seconds(), 1e-6))) + "/s"
+			if t.from > 0 {
+				last += " (resumed from " + size(t.from) + ")"
+			}
+		}
+		if t.coding != "" && t.err == nil {
+			last += fmt.Sprintf(" (%s, %s coded)", t.coding, size(t.received))
 		}
 		if n := t.tries - 1; n > 0 {
 			last += fmt.Sprintf(" (%d %s)", n, plural(n, "retry", "retries"))

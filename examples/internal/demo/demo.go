@@ -13,6 +13,10 @@
 //   - 10 of the first set again over HTTPS, where the server offers HTTP/2 by ALPN
 //     (H2URLs), with a certificate made at start that TLSConfig trusts.
 //
+// The bodies of the first two sets honour a Range of the form "bytes=N-", with 206 Partial
+// Content from N on, or 416 when N is at or past the end, so that a downloader can resume
+// them.
+//
 // Body, Reply and Framings serve the same bodies the same ways from other handlers, the
 // tests' among them.
 package demo
@@ -268,28 +272,58 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	body := Body(size)
 	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Accept-Ranges", "bytes")
+	status := http.StatusOK
+	if from, ok := rangeFrom(r.Header.Get("Range")); ok {
+		if from >= int64(size) {
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", size))
+			w.WriteHeader(http.StatusRequestedRangeNotSatisfiable)
+			return
+		}
+		w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", from, size-1, size))
+		body, status = body[from:], http.StatusPartialContent
+	}
 	framing, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/slow")[1:], "/")
 	if rate, ok := s.rates[r.URL.Path]; ok {
 		if framing == "length" {
-			w.Header().Set("Content-Length", strconv.Itoa(size))
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		}
+		w.WriteHeader(status)
 		s.handlers.Add(1)
 		defer s.handlers.Done()
 		s.trickle(w, r, body, rate)
 		return
 	}
-	Reply(w, framing, body)
+	reply(w, framing, status, body)
+}
+
+// rangeFrom returns N of a Range field "bytes=N-"; false for any other range, which the
+// server ignores (it may).
+func rangeFrom(field string) (int64, bool) {
+	n, ok := strings.CutPrefix(strings.TrimSpace(field), "bytes=")
+	if n, ok = strings.CutSuffix(n, "-"); !ok || n == "" || n[0] < '0' || n[0] > '9' {
+		return 0, false
+	}
+	from, err := strconv.ParseInt(n, 10, 64)
+	return from, err == nil
 }
 
 // Reply writes body as a 200 reply to a request, delimited as framing says: "length" (with
 // a Content-Length), "chunked", or "close" (the body ends where the connection does).
 func Reply(w http.ResponseWriter, framing string, body []byte) {
+	reply(w, framing, http.StatusOK, body)
+}
+
+// reply is Reply with a status.
+func reply(w http.ResponseWriter, framing string, status int, body []byte) {
 	switch framing {
 	case "length":
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(status)
 		w.Write(body)
 	case "chunked":
 		// Flushing before the handler returns makes net/http send the body chunked.
+		w.WriteHeader(status)
 		w.(http.Flusher).Flush()
 		for len(body) > 0 {
 			n := min(len(body), 100000)
@@ -303,7 +337,7 @@ func Reply(w http.ResponseWriter, framing string, body []byte) {
 			return
 		}
 		defer conn.Close()
-		writeClosing(bw, body)
+		writeClosing(bw, status, w.Header(), body)
 	}
 }
 
@@ -331,9 +365,15 @@ func (s *Server) trickle(w http.ResponseWriter, r *http.Request, body []byte, ra
 	}
 }
 
-// writeClosing writes a reply whose body ends where the connection does.
-func writeClosing(bw *bufio.ReadWriter, body []byte) {
-	bw.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n")
+// writeClosing writes a reply whose body ends where the connection does, with status and
+// the fields of hdr; Content-Type is application/octet-stream unless hdr sets it.
+func writeClosing(bw *bufio.ReadWriter, status int, hdr http.Header, body []byte) {
+	fmt.Fprintf(bw, "HTTP/1.1 %d %s\r\n", status, http.StatusText(status))
+	if hdr.Get("Content-Type") == "" {
+		bw.WriteString("Content-Type: application/octet-stream\r\n")
+	}
+	hdr.Write(bw)
+	bw.WriteString("Connection: close\r\n\r\n")
 	bw.Write(body)
 	bw.Flush()
 }
