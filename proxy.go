@@ -51,7 +51,13 @@ func (o proxyOpts) choose(scheme, host string) (*proxyRoute, error) {
 	var err error
 	switch {
 	case o.proxy != "":
-		if np := proxy.ParseNoProxy(o.noProxy); np.Match(host) {
+		// As curl: the environment's NO_PROXY, when it is read, also spares hosts from
+		// a proxy the Easy names, unless the Easy gives a list of its own.
+		np := proxy.ParseNoProxy(o.noProxy)
+		if o.noProxy == "" && o.env != nil {
+			np = *o.env.NoProxyList()
+		}
+		if np.Match(host) {
 			return nil, nil
 		}
 		u, err = proxy.Parse(o.proxy)

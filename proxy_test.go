@@ -645,6 +645,15 @@ func TestProxyNoProxyAndEnvironment(t *testing.T) {
 	if info := run(MultiOptions{ProxyFromEnvironment: true}, nil); info.RemoteAddr.String() != srvAddr {
 		t.Fatalf("no_proxy not honoured: %v", info.RemoteAddr)
 	}
+	// As curl: the environment's no_proxy spares a host from a proxy the Easy names too,
+	// when the environment is read and the Easy has no list of its own.
+	viaEasy := func(e *Easy) { e.Proxy = "http://" + p.addr }
+	if info := run(MultiOptions{ProxyFromEnvironment: true}, viaEasy); info.RemoteAddr.String() != srvAddr {
+		t.Fatalf("no_proxy did not spare the host from Easy.Proxy: %v", info.RemoteAddr)
+	}
+	if info := run(MultiOptions{}, viaEasy); info.RemoteAddr.String() != p.addr {
+		t.Fatalf("no_proxy was read without ProxyFromEnvironment: %v", info.RemoteAddr)
+	}
 }
 
 // startDaemon starts a proxy program with args, waits for its port, and stops it when

@@ -136,7 +136,7 @@ func (m *Multi) finalResponse(t *transfer, status int, proto string, contentLeng
 	if t.discard {
 		return true
 	}
-	if t.e.FailOnError && status >= 400 && !(status == 416 && t.resumes()) { // as curl: see startContent
+	if t.e.FailOnError && status >= 400 && !(status == 416 && t.resumes() && t.method == "GET") { // as curl: see startContent
 		m.fail(t, ErrHTTPReturnedError, fmt.Errorf("xfer: the requested URL returned error: %d", status))
 		return false
 	}
