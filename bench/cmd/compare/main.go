@@ -90,7 +90,7 @@ func plan(s sizes) []workload {
 			metrics: []string{"cpu_ms_per_mib", "sys_share", "mib_s", "maxrss_kib"}},
 		workload{id: "Dgz", title: fmt.Sprintf("Dgz: one transfer of %d MiB gzip-coded (text, about 3× smaller), decoded by the client, default buffer", s.dSize>>20),
 			args: []string{"-w", "Dgz", "-size", strconv.FormatInt(s.dSize, 10)}, clients: []client{xferC, curlC, nethttpC}, repsX: 3,
-			metrics: []string{"cpu_ms_per_mib", "sys_share", "mib_s", "maxrss_kib"},
+			metrics: []string{"cpu_ms_per_mib", "sys_share", "mib_s", "allocs_per_mib", "maxrss_kib"},
 			// The server codes the body once, before it says READY; the file keeps it
 			// for the next runs' servers.
 			srvArgs: []string{"-gz", strconv.FormatInt(s.dSize, 10), "-gzcache", filepath.Join(*outDir, fmt.Sprintf("gz-%d.gz", s.dSize))}},
@@ -375,6 +375,7 @@ var metricNames = map[string]string{
 	"hs_per_s":          "handshakes/s",
 	"sys_share":         "kernel share of CPU",
 	"allocs_per":        "Go allocs/request",
+	"allocs_per_mib":    "Go allocs/MiB",
 	"server_us_per":     "server CPU µs/request",
 }
 

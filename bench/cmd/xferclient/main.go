@@ -4,7 +4,7 @@
 //
 // XFER_CPUPROFILE=file writes a CPU profile of the whole run; XFER_MEMPROFILE=file records
 // every allocation and writes the heap profile at the workload's measuring point (C, C2,
-// Eidle) or end (B, Ehs, H), for go tool pprof.
+// Eidle) or end (B, D, Dgz, Ehs, H), for go tool pprof.
 package main
 
 import (
@@ -192,5 +192,6 @@ func workD(cfg *measure.Config) measure.Result {
 	if body.n != cfg.Size {
 		measure.Fatalf("got %d body bytes, want %d", body.n, cfg.Size)
 	}
+	heapProfile()
 	return measure.PerMiB(u0, u1, cfg.Size, wall)
 }
