@@ -4,7 +4,8 @@
 //
 // XFER_CPUPROFILE=file writes a CPU profile of the whole run; XFER_MEMPROFILE=file records
 // every allocation and writes the heap profile at the workload's measuring point (C, C2,
-// Eidle) or end (B, D, Dgz, Ehs, H), for go tool pprof.
+// Eidle) or end (B, D, Dgz, Ehs, H, P), for go tool pprof. With -w P it runs the tunnel
+// profile of tunnel.sh (tunnel.go).
 package main
 
 import (
@@ -50,6 +51,8 @@ func main() {
 		r = workH(cfg)
 	case cfg.Workload == "C2":
 		r = workC2(cfg)
+	case cfg.Workload == "P":
+		r = workP(cfg)
 	default:
 		measure.Fatalf("unknown workload %q", cfg.Workload)
 	}

@@ -11,7 +11,7 @@ import (
 
 // Config is what every client is told on its command line.
 type Config struct {
-	Workload string   // A, B, C, C2, D, Dgz, Ehs, Eidle, H, S
+	Workload string   // A, B, C, C2, D, Dgz, Ehs, Eidle, H, S; P (xferclient, tunnel.sh)
 	Mode     string   // a client's variant of the workload (A, S: "floor")
 	Addrs    []string // plain server addresses, host:port
 	TLSAddrs []string // TLS server addresses, host:port
@@ -22,6 +22,8 @@ type Config struct {
 	Conc     int      // transfers in flight (B, Ehs, H); streams per connection (C2)
 	Buf      int      // read size of the active transfer (A, S)
 	Gap      int      // µs the server waits after each byte of the active transfer (S)
+	Proxy    string   // the HTTP proxy to tunnel through (P), host:port
+	Path     string   // the request target (P)
 }
 
 // ParseFlags reads the command line shared by the Go clients.
@@ -39,6 +41,8 @@ func ParseFlags() *Config {
 	flag.IntVar(&c.Conc, "conc", 100, "transfers in flight")
 	flag.IntVar(&c.Buf, "buf", 1024, "read size of the active transfer (A, S)")
 	flag.IntVar(&c.Gap, "gap", 100, "µs between the bytes of the active transfer (S)")
+	flag.StringVar(&c.Proxy, "proxy", "", "HTTP proxy to tunnel through, host:port (P)")
+	flag.StringVar(&c.Path, "path", "/small", "request target (P)")
 	flag.Parse()
 	c.Addrs = splitList(addrs)
 	c.TLSAddrs = splitList(tlsAddrs)
