@@ -9,6 +9,8 @@
  *   -w S -mode ...     as A, but the server sends the body one byte per write, -gap µs
  *                      apart, so each call reads one byte (the modes are A's)
  *   -w B|C|D|Ehs|Eidle see bench/RESULTS.md
+ *   -w Dgz             D with the server's gzip-coded /gz body, which decodes to -size bytes:
+ *                      CURLOPT_ACCEPT_ENCODING "" (curl --compressed), libcurl decodes
  *   -w H               -n GETs of /small over HTTPS with HTTP/2 (nghttp2), -conc streams in
  *                      flight on one connection: CURLPIPE_MULTIPLEX, CURLOPT_PIPEWAIT,
  *                      CURL_HTTP_VERSION_2TLS, CURLMOPT_MAX_HOST_CONNECTIONS 1
@@ -606,9 +608,18 @@ static void work_c(void)
 static void work_d(void)
 {
   char url[256];
+  int gz = !strcmp(opt_w, "Dgz");
   new_loop();
-  snprintf(url, sizeof(url), "http://%s/bytes?n=%lld", addrs[0], opt_size);
+  if(gz)
+    snprintf(url, sizeof(url), "http://%s/gz", addrs[0]);
+  else
+    snprintf(url, sizeof(url), "http://%s/bytes?n=%lld", addrs[0], opt_size);
   CURL *e = easy(url);
+  if(gz) {
+    /* every coding libcurl was built with, decoded as it comes (curl --compressed) */
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
+  }
   on_done = a_finished;
   double c0 = cpu_s(), s0 = sys_s();
   int64_t t0 = now_ns();
@@ -616,7 +627,7 @@ static void work_d(void)
   until(&a_done, 1, 600, "the transfer");
   double wall = (now_ns() - t0) / 1e9, cpu = cpu_s() - c0;
   if(body_bytes != opt_size)
-    fatal("got %lld bytes, want %lld", body_bytes, opt_size);
+    fatal("got %lld body bytes, want %lld", body_bytes, opt_size);
   double mib = opt_size / 1048576.0;
   result("cpu_ms_per_mib", cpu * 1000 / mib);
   result("sys_share", (sys_s() - s0) / cpu);
@@ -797,7 +808,7 @@ int main(int argc, char **argv)
     requests(0);
   else if(!strcmp(opt_w, "C"))
     work_c();
-  else if(!strcmp(opt_w, "D"))
+  else if(!strcmp(opt_w, "D") || !strcmp(opt_w, "Dgz"))
     work_d();
   else if(!strcmp(opt_w, "Ehs"))
     requests(1);

@@ -52,6 +52,7 @@ type workload struct {
 	pin     bool     // server on the last CPU, client on CPU 0 (a quieter per-call timing)
 	repsX   int      // runs per client are this many times -reps (0: once): for short runs
 	oneConn bool     // the run fails unless the server accepted exactly one HTTP/2 connection
+	srvArgs []string // extra arguments for the server
 }
 
 type sizes struct {
@@ -87,6 +88,12 @@ func plan(s sizes) []workload {
 		workload{id: "D", title: fmt.Sprintf("D: one transfer of %d MiB, default buffer", s.dSize>>20),
 			args: []string{"-w", "D", "-size", strconv.FormatInt(s.dSize, 10)}, clients: peers, repsX: 3,
 			metrics: []string{"cpu_ms_per_mib", "sys_share", "mib_s", "maxrss_kib"}},
+		workload{id: "Dgz", title: fmt.Sprintf("Dgz: one transfer of %d MiB gzip-coded (text, about 3× smaller), decoded by the client, default buffer", s.dSize>>20),
+			args: []string{"-w", "Dgz", "-size", strconv.FormatInt(s.dSize, 10)}, clients: []client{xferC, curlC, nethttpC}, repsX: 3,
+			metrics: []string{"cpu_ms_per_mib", "sys_share", "mib_s", "allocs_per_mib", "maxrss_kib"},
+			// The server codes the body once, before it says READY; the file keeps it
+			// for the next runs' servers.
+			srvArgs: []string{"-gz", strconv.FormatInt(s.dSize, 10), "-gzcache", filepath.Join(*outDir, fmt.Sprintf("gz-%d.gz", s.dSize))}},
 		workload{id: "Ehs", title: fmt.Sprintf("E: %d HTTPS GETs, each a new connection (full handshake), 100 in flight", s.eN),
 			args: []string{"-w", "Ehs", "-n", strconv.Itoa(s.eN), "-conc", "100"}, clients: peers, repsX: 3,
 			metrics: []string{"rps", "cpu_us_per", "sys_share", "allocs_per", "maxrss_kib", "server_us_per"}},
@@ -253,7 +260,7 @@ func brief(w workload, m map[string]float64) string {
 // runOnce starts a fresh server, runs one client against it and returns its RESULT.
 func runOnce(w workload, c client, rep int) (map[string]float64, error) {
 	cert := filepath.Join(*outDir, "cert.pem")
-	srv := pinned(w.pin, runtime.NumCPU()-1, filepath.Join(*binDir, "server"), "-cert", cert)
+	srv := pinned(w.pin, runtime.NumCPU()-1, filepath.Join(*binDir, "server"), append([]string{"-cert", cert}, w.srvArgs...)...)
 	stdin, _ := srv.StdinPipe()
 	stdout, _ := srv.StdoutPipe()
 	logName := fmt.Sprintf("%s-%s-%d", w.id, strings.ReplaceAll(c.name, "/", "_"), rep+1)
@@ -368,6 +375,7 @@ var metricNames = map[string]string{
 	"hs_per_s":          "handshakes/s",
 	"sys_share":         "kernel share of CPU",
 	"allocs_per":        "Go allocs/request",
+	"allocs_per_mib":    "Go allocs/MiB",
 	"server_us_per":     "server CPU µs/request",
 }
 

@@ -101,6 +101,8 @@ func readmeSummary(r results, s sizes, about string) string {
 	row("B: Go allocations per request", "B", "allocs_per")
 	row(fmt.Sprintf("C: RSS KiB per idle in-flight transfer (%s)", th(s.cN)), "C", "rss_kib_per_xfer")
 	row(fmt.Sprintf("D: client CPU ms per MiB (%d MiB, default buffer)", s.dSize>>20), "D", "cpu_ms_per_mib")
+	row(fmt.Sprintf("Dgz: client CPU ms per decoded MiB (%d MiB of text, gzip-coded, decoded by the client)", s.dSize>>20), "Dgz", "cpu_ms_per_mib")
+	row("Dgz: decoded MiB/s", "Dgz", "mib_s")
 	row("E: full TLS 1.3 handshakes per second (100 in flight)", "Ehs", "rps")
 	row("E: client CPU µs per handshake", "Ehs", "cpu_us_per")
 	row(fmt.Sprintf("E: RSS KiB per idle TLS connection (%s)", th(s.eN)), "Eidle", "tls_idle_kib")
@@ -113,7 +115,8 @@ func readmeSummary(r results, s sizes, about string) string {
 		"(%s idle); doing S's one-byte reads, %s µs per action in Go and %s in C. "+
 		"The libcurl column is libcurl as it comes; RESULTS.md also has it with one read per action. "+
 		"Over HTTP/2 (H), nghttp2's h2load, a C load generator on one connection, spends %s µs of CPU per request "+
-		"and does %s requests/s; fasthttp has no HTTP/2.\n\n",
+		"and does %s requests/s; fasthttp has no HTTP/2, nor transparent decoding (Dgz). "+
+		"Decoding gzip (Dgz), xfer and net/http both run compress/flate, libcurl runs zlib.\n\n",
 		num(r.med(a, "floor-go", "us_per_kib")), num(r.med(a, "floor-c", "us_per_kib")), th(aLast),
 		num(r.med(z, "floor-go", "us_per_call")), num(r.med(z, "floor-c", "us_per_call")),
 		num(r.med("H", "h2load", "cpu_us_per")), readmeNum(r.med("H", "h2load", "rps")))

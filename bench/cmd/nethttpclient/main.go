@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,7 +28,7 @@ func main() {
 		r = requests(cfg, "http", cfg.Addrs, nil)
 	case "C":
 		r = workC(cfg)
-	case "D":
+	case "D", "Dgz":
 		r = workD(cfg)
 	case "Ehs":
 		r = requests(cfg, "https", cfg.TLSAddrs, cfg.TLSConfig())
@@ -126,12 +125,17 @@ func workC(cfg *measure.Config) measure.Result {
 	})
 }
 
-// workD: one GET of cfg.Size bytes read with a 64 KiB buffer.
+// workD: one GET of cfg.Size bytes read with a 64 KiB buffer. Dgz: the same with the
+// Transport's transparent gzip (DisableCompression false: it asks for gzip and decodes
+// the gzip-coded body); cfg.Size is the decoded length.
 func workD(cfg *measure.Config) measure.Result {
 	c := client(nil, 1, true)
+	if cfg.Workload == "Dgz" {
+		c.Transport.(*http.Transport).DisableCompression = false
+	}
 	buf := make([]byte, 64<<10)
 	u0, t0 := measure.Now(), time.Now()
-	n := get(c, "http://"+cfg.Addrs[0]+"/bytes?n="+strconv.FormatInt(cfg.Size, 10), buf)
+	n := get(c, "http://"+cfg.Addrs[0]+cfg.DPath(), buf)
 	wall, u1 := time.Since(t0), measure.Now()
 	if n != cfg.Size {
 		measure.Fatalf("got %d bytes, want %d", n, cfg.Size)

@@ -10,6 +10,8 @@
 //	           N bytes of body with a Content-Length, one byte per write, each write G µs
 //	           after the previous one returned (workload S: one byte per readiness event)
 //	/small     a small keep-alive reply
+//	/gz        the body made at start with -gz N: N bytes of text, gzip-coded (gz.go), to a
+//	           client whose Accept-Encoding names gzip
 //	/stats     "plain=P tls=T h2=H h2total=A h2held=S": the plain, TLS and HTTP/2
 //	           connections open now, the HTTP/2 connections accepted since the start and
 //	           the HTTP/2 /hold streams held now
@@ -68,8 +70,13 @@ func main() {
 	tlsPort := flag.Int("tlsport", 0, "TLS port (0: pick one; -1: no TLS)")
 	h2Port := flag.Int("h2port", 0, "HTTP/2 over TLS port (0: pick one; -1: none)")
 	certOut := flag.String("cert", "", "write the self-signed certificate here (PEM)")
+	gzN := flag.Int64("gz", 0, "make /gz's body: this many bytes of text, gzip-coded (0: none)")
+	gzCache := flag.String("gzcache", "", "keep /gz's coded body in this file, and read it from there when it is the same")
 	flag.Parse()
 	log.SetPrefix("server: ")
+	if *gzN > 0 {
+		prepareGz(*gzN, *gzCache)
+	}
 
 	ips := make([]netip.Addr, *addrs)
 	for i := range ips {
@@ -156,7 +163,7 @@ func handle(c net.Conn, cfg *tls.Config) {
 	defer c.Close()
 	r := bufio.NewReaderSize(c, 2048)
 	for {
-		target, keep, err := readRequest(r)
+		target, keep, gz, err := readRequest(r)
 		if err != nil {
 			return
 		}
@@ -164,6 +171,10 @@ func handle(c net.Conn, cfg *tls.Config) {
 		switch path {
 		case "/small":
 			if _, err := io.WriteString(c, smallReply); err != nil {
+				return
+			}
+		case "/gz":
+			if err := sendGz(c, gz); err != nil {
 				return
 			}
 		case "/hold":
@@ -195,32 +206,41 @@ func handle(c net.Conn, cfg *tls.Config) {
 	}
 }
 
-// readRequest reads one request head and returns its target and whether the connection
-// stays open after the reply. Requests have no body.
-func readRequest(r *bufio.Reader) (target string, keep bool, err error) {
+// readRequest reads one request head and returns its target, whether the connection
+// stays open after the reply and whether its Accept-Encoding names gzip. Requests have no
+// body.
+func readRequest(r *bufio.Reader) (target string, keep, gzip bool, err error) {
 	line, err := r.ReadSlice('\n')
 	if err != nil {
-		return "", false, err
+		return "", false, false, err
 	}
 	f := strings.Fields(string(line))
 	if len(f) != 3 {
-		return "", false, errors.New("bad request line")
+		return "", false, false, errors.New("bad request line")
 	}
 	target, keep = f[1], f[2] == "HTTP/1.1"
 	for {
 		line, err := r.ReadSlice('\n')
 		if err != nil {
-			return "", false, err
+			return "", false, false, err
 		}
 		if len(line) <= 2 {
-			return target, keep, nil
+			return target, keep, gzip, nil
 		}
-		if k, v, ok := strings.Cut(string(line), ":"); ok && strings.EqualFold(k, "Connection") {
+		k, v, ok := strings.Cut(string(line), ":")
+		switch {
+		case !ok:
+		case strings.EqualFold(k, "Connection"):
 			switch strings.ToLower(strings.TrimSpace(v)) {
 			case "close":
 				keep = false
 			case "keep-alive":
 				keep = true
+			}
+		case strings.EqualFold(k, "Accept-Encoding"):
+			for c := range strings.SplitSeq(v, ",") {
+				c, _, _ = strings.Cut(c, ";")
+				gzip = gzip || strings.EqualFold(strings.TrimSpace(c), "gzip")
 			}
 		}
 	}

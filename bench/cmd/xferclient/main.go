@@ -4,14 +4,14 @@
 //
 // XFER_CPUPROFILE=file writes a CPU profile of the whole run; XFER_MEMPROFILE=file records
 // every allocation and writes the heap profile at the workload's measuring point (C, C2,
-// Eidle) or end (B, Ehs, H), for go tool pprof.
+// Eidle) or end (B, D, Dgz, Ehs, H, P), for go tool pprof. With -w P it runs the tunnel
+// profile of tunnel.sh (tunnel.go).
 package main
 
 import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"strconv"
 	"time"
 
 	"github.com/xfer-go/xfer"
@@ -41,7 +41,7 @@ func main() {
 		r = requests(cfg, "http", cfg.Addrs, nil)
 	case cfg.Workload == "C":
 		r = workC(cfg)
-	case cfg.Workload == "D":
+	case cfg.Workload == "D" || cfg.Workload == "Dgz":
 		r = workD(cfg)
 	case cfg.Workload == "Ehs":
 		r = requests(cfg, "https", cfg.TLSAddrs, cfg.TLSConfig())
@@ -51,6 +51,8 @@ func main() {
 		r = workH(cfg)
 	case cfg.Workload == "C2":
 		r = workC2(cfg)
+	case cfg.Workload == "P":
+		r = workP(cfg)
 	default:
 		measure.Fatalf("unknown workload %q", cfg.Workload)
 	}
@@ -168,6 +170,9 @@ func workC(cfg *measure.Config) measure.Result {
 	})
 }
 
+// workD: one GET of cfg.Size bytes with the default buffer. Dgz: the same body gzip-coded
+// by the server, asked for with AcceptEncoding "*" and decoded by the library; cfg.Size
+// is the decoded length.
 func workD(cfg *measure.Config) measure.Result {
 	l := newLoop(xfer.MultiOptions{})
 	var body counter
@@ -178,14 +183,18 @@ func workD(cfg *measure.Config) measure.Result {
 		}
 		done = true
 	}
-	e := xfer.NewEasy("http://" + cfg.Addrs[0] + "/bytes?n=" + strconv.FormatInt(cfg.Size, 10))
+	e := xfer.NewEasy("http://" + cfg.Addrs[0] + cfg.DPath())
+	if cfg.Workload == "Dgz" {
+		e.AcceptEncoding = "*"
+	}
 	e.Write = body.write
 	u0, t0 := measure.Now(), time.Now()
 	l.m.Add(e)
 	l.until(func() bool { return done }, 10*time.Minute, "the transfer")
 	wall, u1 := time.Since(t0), measure.Now()
 	if body.n != cfg.Size {
-		measure.Fatalf("got %d bytes, want %d", body.n, cfg.Size)
+		measure.Fatalf("got %d body bytes, want %d", body.n, cfg.Size)
 	}
+	heapProfile()
 	return measure.PerMiB(u0, u1, cfg.Size, wall)
 }

@@ -36,13 +36,14 @@ func PerTransfer(base, m Memory, n int) Result {
 
 // PerMiB returns the figures of workload D: one body of size bytes received in wall time,
 // from u0 to u1. They are the CPU ms per MiB and the share of it spent in the kernel, the
-// MiB per second, and the peak RSS.
+// MiB per second, Go heap allocations per MiB, and the peak RSS.
 func PerMiB(u0, u1 Usage, size int64, wall time.Duration) Result {
 	mib := float64(size) / (1 << 20)
 	return Result{
 		"cpu_ms_per_mib": (u1.CPU - u0.CPU).Seconds() * 1000 / mib,
 		"sys_share":      (u1.Sys - u0.Sys).Seconds() / (u1.CPU - u0.CPU).Seconds(),
 		"mib_s":          mib / wall.Seconds(),
+		"allocs_per_mib": float64(u1.Allocs-u0.Allocs) / mib,
 		"maxrss_kib":     float64(u1.MaxRSS),
 	}
 }

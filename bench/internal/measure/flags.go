@@ -11,24 +11,26 @@ import (
 
 // Config is what every client is told on its command line.
 type Config struct {
-	Workload string   // A, B, C, C2, D, Ehs, Eidle, H, S
+	Workload string   // A, B, C, C2, D, Dgz, Ehs, Eidle, H, S; P (xferclient, tunnel.sh)
 	Mode     string   // a client's variant of the workload (A, S: "floor")
 	Addrs    []string // plain server addresses, host:port
 	TLSAddrs []string // TLS server addresses, host:port
 	H2Addrs  []string // HTTP/2 (over TLS) server addresses, host:port
 	CA       string   // the server's certificate, PEM
 	N        int      // idle transfers (A, C, C2, Eidle) or requests (B, Ehs, H)
-	Size     int64    // bytes of the active transfer (A, D, S)
+	Size     int64    // bytes of the active transfer (A, D, S); decoded bytes (Dgz)
 	Conc     int      // transfers in flight (B, Ehs, H); streams per connection (C2)
 	Buf      int      // read size of the active transfer (A, S)
 	Gap      int      // µs the server waits after each byte of the active transfer (S)
+	Proxy    string   // the HTTP proxy to tunnel through (P), host:port
+	Path     string   // the request target (P)
 }
 
 // ParseFlags reads the command line shared by the Go clients.
 func ParseFlags() *Config {
 	c := &Config{}
 	var addrs, tlsAddrs, h2Addrs string
-	flag.StringVar(&c.Workload, "w", "", "workload: A, B, C, C2, D, Ehs, Eidle, H, S")
+	flag.StringVar(&c.Workload, "w", "", "workload: A, B, C, C2, D, Dgz, Ehs, Eidle, H, S")
 	flag.StringVar(&c.Mode, "mode", "", "variant of the workload")
 	flag.StringVar(&addrs, "addrs", "", "plain server addresses, comma-separated")
 	flag.StringVar(&tlsAddrs, "tlsaddrs", "", "TLS server addresses, comma-separated")
@@ -39,6 +41,8 @@ func ParseFlags() *Config {
 	flag.IntVar(&c.Conc, "conc", 100, "transfers in flight")
 	flag.IntVar(&c.Buf, "buf", 1024, "read size of the active transfer (A, S)")
 	flag.IntVar(&c.Gap, "gap", 100, "µs between the bytes of the active transfer (S)")
+	flag.StringVar(&c.Proxy, "proxy", "", "HTTP proxy to tunnel through, host:port (P)")
+	flag.StringVar(&c.Path, "path", "/small", "request target (P)")
 	flag.Parse()
 	c.Addrs = splitList(addrs)
 	c.TLSAddrs = splitList(tlsAddrs)
@@ -51,6 +55,15 @@ func ParseFlags() *Config {
 func (c *Config) ActivePath() string {
 	if c.Workload == "S" {
 		return fmt.Sprintf("/paced?n=%d&gap=%d", c.Size, c.Gap)
+	}
+	return fmt.Sprintf("/bytes?n=%d", c.Size)
+}
+
+// DPath returns the request target of workload D (c.Size bytes) or Dgz (the server's /gz
+// body, which decodes to c.Size bytes).
+func (c *Config) DPath() string {
+	if c.Workload == "Dgz" {
+		return "/gz"
 	}
 	return fmt.Sprintf("/bytes?n=%d", c.Size)
 }
