@@ -99,6 +99,8 @@ type transfer struct {
 	forceFresh bool // the next connection must be a new one
 	reused     bool // the connection came from the idle cache
 	throttled  bool // over MaxRecvSpeed or MaxSendSpeed: waiting for expRateLimit
+	noExpect   bool // a 417 came: no Expect is sent from now on
+	expect417  bool // the current response is a 417 to Expect: the request is sent again
 }
 
 // SocketAction tells the Multi what the loop saw on fd (or, with SocketTimeout, that the

@@ -102,6 +102,14 @@ type Easy struct {
 	// offset (the whole body is here already: the transfer ends well with no body); a 416
 	// reply (the offset is past the end) ends well, its body discarded. 0: the whole body.
 	ResumeFrom int64
+	// Expect100Timeout is how long an HTTP/1.1 request whose body is over 1 MiB or of
+	// unknown size waits for 100 Continue before it sends the body anyway: such a request
+	// says "Expect: 100-continue" (CURLOPT_EXPECT_100_TIMEOUT_MS). A final reply that
+	// comes first is the result and no body is sent; a 417 sends the request again, once,
+	// without Expect. An Expect field in Header is sent instead (a wait then only for its
+	// value 100-continue), and one with an empty value means none. HTTP/2 requests send no
+	// Expect of their own. 0: 1 s.
+	Expect100Timeout time.Duration
 	// Jar holds the cookies (CURLOPT_COOKIEFILE, in net/http's way): it is asked for the
 	// Cookie field of every request, redirects included (after a Cookie field of Header,
 	// which a redirect that leaves the origin drops), and given the Set-Cookie fields of

@@ -579,8 +579,9 @@ func (p *http2Proto) open(m *Multi, t *transfer) bool {
 		return false
 	}
 	m.dropOut(t) // the HTTP/1.1 head built before the protocol was known
-	if t.body != nil {
-		t.body.raw = true
+	if b := t.body; b != nil {
+		b.raw = true
+		b.expect, b.await = false, false // HTTP/2 sends no Expect of its own and never waits
 	}
 	hdr := t.requestHeader(t.req)
 	p.fields = h2Fields(p.fields[:0], hdr, t.method, t.body)
@@ -631,8 +632,8 @@ func (p *http2Proto) open(m *Multi, t *transfer) bool {
 
 // h2Fields appends a request's header to fields as HTTP/2 fields, with the defaults the HTTP/1.1
 // writer adds (a User-Agent and an Accept unless the header sets them; an empty value:
-// not sent) and the body's length when it is known, 0 for a method that has a body and
-// was given none.
+// not sent, nor is an empty Expect: xfer's own Expect is in the HTTP/1.1 head only) and
+// the body's length when it is known, 0 for a method that has a body and was given none.
 func h2Fields(fields []http2.Field, h http.Header, method string, body *bodyState) []http2.Field {
 	hasUA, hasAccept := false, false
 	for k, vs := range h {
@@ -640,7 +641,7 @@ func h2Fields(fields []http2.Field, h http.Header, method string, body *bodyStat
 		switch {
 		case strings.EqualFold(k, "Content-Length"), strings.EqualFold(k, "Host"):
 			continue
-		case (ua || accept) && len(vs) == 1 && vs[0] == "":
+		case (ua || accept || strings.EqualFold(k, "Expect")) && len(vs) == 1 && vs[0] == "":
 			hasUA, hasAccept = hasUA || ua, hasAccept || accept
 			continue
 		}

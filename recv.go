@@ -34,7 +34,7 @@ func (m *Multi) stepRecv(t *transfer) bool {
 			}
 			// A short read drained the socket; TLS may still hold records.
 			if !m.consume(t, buf[:n]) {
-				return t.state == stInit // a redirect to follow
+				return t.state == stInit || t.state == stSend // a redirect to follow, or 100 Continue
 			}
 			if m.overRate(t, t.info.downloaded, t.e.MaxRecvSpeed) || (plain && n < len(buf)) {
 				return false
@@ -81,6 +81,13 @@ func (m *Multi) consume(t *transfer, in []byte) bool {
 			if !m.headerLine(t, p.Line()) {
 				return false
 			}
+			if p.Interim() == 100 && t.body != nil && t.body.await {
+				m.continueBody(t)
+				if len(in) > 0 { // read with the 100: kept for after the body
+					t.holdRest(in)
+				}
+				return false
+			}
 		case http1.EventResponse:
 			if !m.response(t) {
 				return false
@@ -119,7 +126,28 @@ func (m *Multi) headerLine(t *transfer, line []byte) bool {
 // response records the final response's head.
 func (m *Multi) response(t *transfer) bool {
 	p := t.parser
+	if b := t.body; b != nil && b.expect && m.expectFailed(t, p.Status) {
+		return true
+	}
 	return m.finalResponse(t, p.Status, p.Proto, p.ContentLength)
+}
+
+// expectFailed handles a final reply to a request that said "Expect: 100-continue". One
+// that comes while the body waits for 100 ends the wait: the body is not sent, the reply
+// is the result, and the connection is closed after it (complete). A 417 sends the request
+// again, once, without Expect, when its body can be sent again: expectFailed then reports
+// true and the reply's body is dropped.
+func (m *Multi) expectFailed(t *transfer, status int) bool {
+	b := t.body
+	if b.await {
+		b.await = false
+		m.clearExpire(t, expExpect100)
+	}
+	if status != 417 || t.noExpect || b.started && !t.canRewind() {
+		return false
+	}
+	t.noExpect, t.expect417, t.discard = true, true, true
+	return true
 }
 
 // finalResponse records the final response's status, protocol and length, whatever the
@@ -237,7 +265,15 @@ func (m *Multi) deliverHeld(t *transfer) bool {
 // then must not be reused.
 func (m *Multi) complete(t *transfer, clean bool) {
 	p := t.parser
-	t.conn.reusable = clean && p.KeepAlive() && !t.e.ForbidReuse
+	// A body announced and not sent (a final reply came before 100) leaves the server
+	// reading it or not: the connection is closed, unless the reply was the 417 that asks
+	// for the request again.
+	unsent := t.body != nil && !t.body.sent() && !t.expect417
+	t.conn.reusable = clean && p.KeepAlive() && !t.e.ForbidReuse && !unsent
+	if t.expect417 {
+		m.resend(t)
+		return
+	}
 	if t.discard {
 		m.follow(t)
 		return
@@ -245,6 +281,14 @@ func (m *Multi) complete(t *transfer, clean bool) {
 	if m.endBody(t) {
 		m.finish(t, nil)
 	}
+}
+
+// resend sends t's request again without Expect after a 417: on the same connection
+// when the reply left it reusable (it goes back to the cache first), else on a new one.
+func (m *Multi) resend(t *transfer) {
+	t.discard, t.expect417 = false, false
+	m.handBack(t)
+	m.newHop(t)
 }
 
 // peerClosed handles the end of the stream from the server.

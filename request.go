@@ -124,13 +124,19 @@ func (m *Multi) buildRequest(t *transfer, c *parsedURL) error {
 		}
 		body, size = r, t.replay.size
 	}
+	hdr := t.requestHeader(c)
+	var wait, auto bool
+	if body != nil {
+		wait, auto = expects(hdr, size, t.noExpect)
+	}
 	req := http1.Request{
 		Method:        method,
 		Target:        c.reqTarget,
 		Host:          c.hostHdr,
-		Header:        t.requestHeader(c),
+		Header:        hdr,
 		ContentLength: size,
 		Close:         e.ForbidReuse, // the server may free the connection at once
+		Expect:        auto,          // in this head only: HTTP/2 builds its fields from hdr
 	}
 	if px := c.px; px != nil && !px.tunnel {
 		req.Header = px.proxyHeader(req.Header, e.ProxyHeader) // an absolute-form request goes to the proxy
@@ -143,8 +149,9 @@ func (m *Multi) buildRequest(t *transfer, c *parsedURL) error {
 		return err
 	}
 	t.body = nil
+	m.clearExpire(t, expExpect100) // an earlier request's wait (one sent again) is over
 	if body != nil {
-		t.body = &bodyState{r: body, size: size, left: size, chunked: size < 0}
+		t.body = &bodyState{r: body, size: size, left: size, chunked: size < 0, expect: wait, await: wait}
 	}
 	t.h1ready = false // the parser is reset when the request goes out over HTTP/1.1
 	t.info.uploaded = 0
@@ -153,12 +160,21 @@ func (m *Multi) buildRequest(t *transfer, c *parsedURL) error {
 }
 
 // requestHeader is the request's header fields beyond those the protocol writes itself:
-// Easy.Header, without credentials once a redirect left the origin, and Basic
-// authorization from the URL's user and password unless the header sets Authorization.
+// Easy.Header, without credentials once a redirect left the origin and without Expect
+// once a 417 came, and Basic authorization from the URL's user and password unless the
+// header sets Authorization.
 func (t *transfer) requestHeader(c *parsedURL) http.Header {
 	hdr, user := t.e.Header, c.user
 	if t.stripCreds {
 		hdr, user = withoutCredentials(hdr), nil
+	}
+	if t.noExpect && userField(hdr, "Expect") {
+		hdr = hdr.Clone()
+		for k := range hdr {
+			if strings.EqualFold(k, "Expect") {
+				delete(hdr, k)
+			}
+		}
 	}
 	if user != nil && hdr.Get("Authorization") == "" {
 		hdr = hdr.Clone()

@@ -75,10 +75,13 @@ func (t *transfer) canRewind() bool {
 var errNoReplay = errors.New("xfer: the request body cannot be sent again (not a *bytes.Reader, *bytes.Buffer, *strings.Reader or io.Seeker)")
 
 // bodyReader returns the body to send for this request: as given the first time, from its
-// start again afterwards.
+// start again afterwards. A body not read yet (it waited for 100 Continue) is sent as it is.
 func (t *transfer) bodyReader() (io.Reader, error) {
 	if t.attempt == 0 {
 		return t.e.Body, nil
+	}
+	if b := t.body; b != nil && !b.started {
+		return b.r, nil
 	}
 	switch b := t.e.Body.(type) {
 	case *bytes.Buffer:

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/xfer-go/xfer/internal/http1"
@@ -20,6 +22,9 @@ type bodyState struct {
 	chunked bool  // size unknown: sent with chunked coding
 	eof     bool  // the reader is exhausted and the last bytes are in out
 	waiting bool  // the reader had nothing to give; a retry is scheduled
+	started bool  // Read was called: the reader is no longer at the body's start
+	expect  bool  // the HTTP/1.1 head says "Expect: 100-continue"
+	await   bool  // the body waits for 100 Continue (expect, and neither 100 nor expExpect100 came)
 	pending int64 // body bytes in the out buffer
 	size    int64 // the whole body's size; -1: unknown
 	buf     []byte
@@ -46,23 +51,20 @@ func (m *Multi) stepSend(t *transfer) bool {
 			if b := t.body; b != nil {
 				t.info.uploaded += b.pending
 				b.pending = 0
+				if b.await { // the head is sent: the body waits for 100 Continue
+					more := m.toRecv(t)
+					if t.state == stRecv {
+						m.expireIn(t, expExpect100, t.expect100Timeout())
+					}
+					return more
+				}
 			}
 			more, ok := m.fillBody(t)
 			if !ok {
 				return false
 			}
 			if !more {
-				if t.conn.tls != nil {
-					if err := flushTLS(t.conn); err == unix.EAGAIN {
-						return false
-					} else if err != nil {
-						return m.sendFailed(t, err)
-					}
-				}
-				m.setState(t, stRecv)
-				// The reply cannot have come yet: wait for the socket to say so rather
-				// than spend a read on EAGAIN, unless TLS holds records read ahead.
-				return t.conn.tls != nil && t.conn.tls.Buffered()
+				return m.toRecv(t)
 			}
 		}
 		n, err := connWrite(t.conn, t.out[t.outOff:])
@@ -78,6 +80,72 @@ func (m *Multi) stepSend(t *transfer) bool {
 		}
 	}
 }
+
+// toRecv moves t to reading the reply once TLS wrote out what it holds: the request is sent,
+// or its head is and the body waits for 100 Continue.
+func (m *Multi) toRecv(t *transfer) bool {
+	if t.conn.tls != nil {
+		if err := flushTLS(t.conn); err == unix.EAGAIN {
+			return false
+		} else if err != nil {
+			return m.sendFailed(t, err)
+		}
+	}
+	m.setState(t, stRecv)
+	// The reply cannot have come yet: wait for the socket to say so rather than spend a
+	// read on EAGAIN, unless TLS holds records read ahead.
+	return t.conn.tls != nil && t.conn.tls.Buffered()
+}
+
+// expect100Threshold is the body size past which an HTTP/1.1 request says "Expect:
+// 100-continue" (curl's EXPECT_100_THRESHOLD); a body of unknown size says it too.
+const expect100Threshold = 1 << 20
+
+// expects decides the expectation of an HTTP/1.1 request with header hdr and a body of
+// size (-1: unknown): whether its body waits for 100 Continue, and whether the Expect
+// field is xfer's own (auto) rather than hdr's. An Expect field in hdr wins: the body
+// waits when its value is 100-continue, and an empty one means none. noExpect (a 417
+// came) means none of xfer's.
+func expects(hdr http.Header, size int64, noExpect bool) (wait, auto bool) {
+	for k, vs := range hdr {
+		if !strings.EqualFold(k, "Expect") {
+			continue
+		}
+		for _, v := range vs {
+			for tok := range strings.SplitSeq(v, ",") {
+				if strings.EqualFold(strings.TrimSpace(tok), "100-continue") {
+					return true, false
+				}
+			}
+		}
+		return false, false
+	}
+	auto = !noExpect && (size < 0 || size > expect100Threshold)
+	return auto, auto
+}
+
+// expect100Timeout is how long t's body waits for 100 Continue.
+func (t *transfer) expect100Timeout() time.Duration {
+	if d := t.e.Expect100Timeout; d > 0 {
+		return d
+	}
+	return time.Second
+}
+
+// continueBody ends t's wait for 100 Continue: 100 came, or expExpect100 fired. The body
+// is sent next.
+func (m *Multi) continueBody(t *transfer) {
+	b := t.body
+	if b == nil || !b.await || t.state != stRecv {
+		return
+	}
+	b.await = false
+	m.clearExpire(t, expExpect100)
+	m.setState(t, stSend)
+}
+
+// sent reports whether the whole body went out.
+func (b *bodyState) sent() bool { return b.eof || !b.chunked && b.left == 0 }
 
 // Request heads are built in buffers the Multi lends and takes back once they are sent, so a
 // transfer keeps no request bytes while it waits for its reply and a new request allocates
@@ -129,6 +197,7 @@ func (m *Multi) fillBody(t *transfer) (more, ok bool) {
 		return false, false
 	}
 	b.waiting = false
+	b.started = true
 	if b.buf == nil {
 		b.buf = make([]byte, sendChunk)
 	}

@@ -19,6 +19,7 @@ const (
 	expLowSpeed                  // the once-a-second low-speed check
 	expRateLimit                 // MaxRecvSpeed or MaxSendSpeed: resume after the pause
 	expProgress                  // the once-a-second Progress call
+	expExpect100                 // Expect100Timeout: send the body without waiting more for 100
 	numExpire
 )
 
@@ -183,6 +184,9 @@ func (m *Multi) expired(t *transfer, now int64) {
 	}
 	if fired[expRateLimit] {
 		t.throttled = false
+	}
+	if fired[expExpect100] {
+		m.continueBody(t)
 	}
 	switch {
 	case fired[expTotal]:

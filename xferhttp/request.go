@@ -163,15 +163,18 @@ func (t *Transport) newRequest(req *http.Request) *request {
 
 // plainHeader is easyHeader's result for a request with no header of its own. The engine
 // only reads it.
-var plainHeader = http.Header{"User-Agent": defaultUserAgent, "Accept": noValue}
+var plainHeader = http.Header{"User-Agent": defaultUserAgent, "Accept": noValue, "Expect": noValue}
 
 // easyHeader is req's header as the engine is to send it: net/http's default User-Agent,
-// no Accept unless req has one, req.Host as the Host field, and no Host entry of its own.
+// no Accept unless req has one, no Expect unless req has one (net/http's Transport sends
+// none of its own; with req's "Expect: 100-continue" the body waits for 100, as with
+// net/http's ExpectContinueTimeout), req.Host as the Host field, and no Host entry of its
+// own.
 func easyHeader(req *http.Request) http.Header {
 	if len(req.Header) == 0 && (req.Host == "" || req.Host == req.URL.Host) {
 		return plainHeader
 	}
-	h := make(http.Header, len(req.Header)+3)
+	h := make(http.Header, len(req.Header)+4)
 	for k, v := range req.Header {
 		if !strings.EqualFold(k, "Host") {
 			h[k] = v
@@ -182,6 +185,9 @@ func easyHeader(req *http.Request) http.Header {
 	}
 	if _, ok := req.Header["Accept"]; !ok {
 		h["Accept"] = noValue
+	}
+	if _, ok := req.Header["Expect"]; !ok {
+		h["Expect"] = noValue
 	}
 	if req.Host != "" && req.Host != req.URL.Host {
 		h["Host"] = []string{req.Host}

@@ -85,6 +85,7 @@ type Parser struct {
 	started   bool
 	keepAlive bool
 	inTrailer bool
+	interimAt int16 // the status of the interim response the last line ended; 0: none
 	err       error // sticky
 
 	buf []byte // a line that spans calls of Next
@@ -273,6 +274,7 @@ func (p *Parser) handleLine(line []byte) (Event, error) {
 	p.blockBytes += int32(len(line))
 	p.out, p.outLine = line, true
 	p.inTrailer = p.state == stTrailer
+	p.interimAt = 0
 	switch p.state {
 	case stStatus:
 		return p.statusLine(content)
@@ -335,6 +337,7 @@ func (p *Parser) endBlock() (Event, error) {
 		}
 		p.blockBytes = 0
 		p.state = stStatus
+		p.interimAt = int16(p.Status)
 		return EventHeaderLine, nil
 	}
 	if err := p.frame(p.recorded()); err != nil {
@@ -439,6 +442,11 @@ func (p *Parser) Body() []byte {
 // InTrailer reports whether the last EventHeaderLine was a trailer line, or
 // the empty line that ends a chunked body.
 func (p *Parser) InTrailer() bool { return p.inTrailer }
+
+// Interim returns the status of the interim 1xx response that the last
+// EventHeaderLine ended (that line was its empty line), or 0: a caller
+// waiting for 100 Continue knows at that line that it came whole.
+func (p *Parser) Interim() int { return int(p.interimAt) }
 
 // KeepAlive reports, after EventDone, whether the connection can carry
 // another request. It is false before EventDone.

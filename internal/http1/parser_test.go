@@ -305,6 +305,36 @@ func TestParserInterimStatus(t *testing.T) {
 	}
 }
 
+// TestParserInterim checks that Interim names an interim response at its
+// empty line only, and is 0 at every other line.
+func TestParserInterim(t *testing.T) {
+	var p Parser
+	p.Reset("POST")
+	in := []byte("HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n" + ok200 + te + "\r\n0\r\n\r\n")
+	var got []int
+	for {
+		n, ev, err := p.Next(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in = in[n:]
+		if ev == EventHeaderLine {
+			got = append(got, p.Interim())
+		}
+		if ev == EventDone || ev == EventNeedMore {
+			break
+		}
+	}
+	want := []int{0, 0, 103, 0, 100, 0, 0, 0, 0}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Interim at each line %v, want %v", got, want)
+	}
+	p.Reset("POST")
+	if p.Interim() != 0 {
+		t.Fatal("Reset kept Interim")
+	}
+}
+
 // TestParserReuse checks that a Parser carries nothing from one response
 // to the next, and that Fields handed out stay as they were.
 func TestParserReuse(t *testing.T) {

@@ -21,7 +21,8 @@ type Request struct {
 
 	// Header holds extra fields. Content-Length and Transfer-Encoding
 	// entries are ignored: framing comes from ContentLength. An entry whose
-	// only value is empty suppresses a default field (User-Agent, Accept).
+	// only value is empty suppresses a default field (User-Agent, Accept,
+	// Expect) and is not sent.
 	Header http.Header
 
 	// ContentLength is the body size: >0 that many bytes, 0 no body,
@@ -32,6 +33,10 @@ type Request struct {
 	// Close asks the server to close the connection after its reply
 	// ("Connection: close"), unless Header has a Connection entry.
 	Close bool
+
+	// Expect adds "Expect: 100-continue", unless Header has an Expect
+	// entry.
+	Expect bool
 }
 
 // Default fields added by AppendRequestHead unless the caller set them.
@@ -44,9 +49,9 @@ const (
 // ending with the empty line, to dst. The Host field comes first, then the
 // fields of r.Header in sorted key order (values of one key in their order),
 // then "Connection: close" when r.Close asks for it, then the framing field.
-// "User-Agent: xfer/1" and "Accept: */*" are added unless r.Header sets them;
-// a User-Agent or Accept entry whose only value is empty means the field is
-// not sent.
+// "User-Agent: xfer/1" and "Accept: */*" are added unless r.Header sets them,
+// and "Expect: 100-continue" when r.Expect asks for it; a User-Agent, Accept
+// or Expect entry whose only value is empty means the field is not sent.
 //
 // It returns ErrInvalidRequest, wrapped with detail, and dst unchanged, for a
 // method or field name that is not a token, a target that is empty or holds
@@ -66,7 +71,7 @@ func AppendRequestHead(dst []byte, r *Request) ([]byte, error) {
 
 	var keyBuf [16]string
 	keys := keyBuf[:0]
-	hasUA, hasAccept, hasConn := false, false, false
+	hasUA, hasAccept, hasConn, hasExpect := false, false, false, false
 	for k := range r.Header {
 		if !skipField(k) {
 			keys = append(keys, k)
@@ -74,12 +79,16 @@ func AppendRequestHead(dst []byte, r *Request) ([]byte, error) {
 		hasUA = hasUA || equalFold(k, "User-Agent")
 		hasAccept = hasAccept || equalFold(k, "Accept")
 		hasConn = hasConn || equalFold(k, "Connection")
+		hasExpect = hasExpect || equalFold(k, "Expect")
 	}
 	if !hasUA {
 		keys = append(keys, "User-Agent")
 	}
 	if !hasAccept {
 		keys = append(keys, "Accept")
+	}
+	if r.Expect && !hasExpect {
+		keys = append(keys, "Expect")
 	}
 	slices.Sort(keys)
 
@@ -98,7 +107,10 @@ func AppendRequestHead(dst []byte, r *Request) ([]byte, error) {
 		case !ok && k == "Accept":
 			dst = appendField(dst, k, defaultAccept)
 			continue
-		case (equalFold(k, "User-Agent") || equalFold(k, "Accept")) && len(vs) == 1 && vs[0] == "":
+		case !ok && k == "Expect":
+			dst = appendField(dst, k, "100-continue")
+			continue
+		case defaultField(k) && len(vs) == 1 && vs[0] == "":
 			continue
 		}
 		for _, v := range vs {
@@ -124,6 +136,12 @@ func appendField(dst []byte, name, value string) []byte {
 	dst = append(dst, ": "...)
 	dst = append(dst, value...)
 	return append(dst, "\r\n"...)
+}
+
+// defaultField reports whether k names a field AppendRequestHead may add
+// itself, which an entry with an empty value suppresses.
+func defaultField(k string) bool {
+	return equalFold(k, "User-Agent") || equalFold(k, "Accept") || equalFold(k, "Expect")
 }
 
 // skipField reports whether a Header entry is not written as a field:
