@@ -301,6 +301,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // server ignores (it may).
 func rangeFrom(field string) (int64, bool) {
 	n, ok := strings.CutPrefix(strings.TrimSpace(field), "bytes=")
+	if !ok {
+		return 0, false
+	}
 	if n, ok = strings.CutSuffix(n, "-"); !ok || n == "" || n[0] < '0' || n[0] > '9' {
 		return 0, false
 	}
