@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/xfer-go/xfer"
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // diffHandler serves the paths the differential test asks for.
@@ -142,7 +143,7 @@ func snap(t *testing.T, req *http.Request, resp *http.Response) snapshot {
 // TestDifferential sends the same requests through net/http's Transport and through
 // xferhttp's, to the same servers (http and https), and compares the responses.
 func TestDifferential(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	plain := httptest.NewServer(diffHandler())
 	defer plain.Close()
 	secure := httptest.NewTLSServer(diffHandler())
@@ -245,7 +246,7 @@ func TestDifferential(t *testing.T) {
 // TestBodyKinds compares request bodies of every kind net/http knows: sized readers,
 // unknown-size readers (chunked), and NoBody.
 func TestBodyKinds(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := httptest.NewServer(diffHandler())
 	defer srv.Close()
 	ref := &http.Transport{DisableCompression: true}

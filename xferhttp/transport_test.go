@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/xfer-go/xfer"
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // randomBytes returns n bytes that do not compress.
@@ -56,7 +57,7 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 }
 
 func TestRedirectsAndCookies(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "session", Value: "s3cr3t", Path: "/"})
@@ -94,7 +95,7 @@ func TestRedirectsAndCookies(t *testing.T) {
 // TestSlowReaderBoundedHeap reads a large body slowly: the transfer pauses while the
 // buffer is full, so the heap stays bounded whatever the body's size.
 func TestSlowReaderBoundedHeap(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	const total = 48 << 20
 	chunk := randomBytes(64 << 10)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -180,7 +181,7 @@ func within(t *testing.T, ch <-chan struct{}, limit time.Duration, what string) 
 }
 
 func TestBodyCloseMidBody(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv, started, gone := streamServer(t, true)
 	client := &http.Client{Transport: newTransport(t, 1)}
 	resp, err := client.Get(srv.URL)
@@ -199,7 +200,7 @@ func TestBodyCloseMidBody(t *testing.T) {
 }
 
 func TestCancelMidHeaders(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv, started, gone := streamServer(t, false)
 	client := &http.Client{Transport: newTransport(t, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -216,7 +217,7 @@ func TestCancelMidHeaders(t *testing.T) {
 }
 
 func TestCancelMidBody(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv, started, gone := streamServer(t, true)
 	client := &http.Client{Transport: newTransport(t, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -238,7 +239,7 @@ func TestCancelMidBody(t *testing.T) {
 }
 
 func TestDeadline(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv, _, gone := streamServer(t, false)
 	client := &http.Client{Transport: newTransport(t, 1), Timeout: 100 * time.Millisecond}
 	_, err := client.Get(srv.URL)
@@ -250,7 +251,7 @@ func TestDeadline(t *testing.T) {
 
 // TestEasyHook: the per-request options reach the engine; its timeout ends the transfer.
 func TestEasyHook(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv, _, gone := streamServer(t, false)
 	xt := &Transport{Loops: 1, Easy: func(req *http.Request, e *xfer.Easy) {
 		e.Timeout = 50 * time.Millisecond
@@ -265,7 +266,7 @@ func TestEasyHook(t *testing.T) {
 }
 
 func TestConnectRefused(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -299,7 +300,7 @@ func echoServer(t *testing.T) *httptest.Server {
 }
 
 func TestUpload8MiB(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := echoServer(t)
 	client := &http.Client{Transport: newTransport(t, 2)}
 	data := randomBytes(8 << 20)
@@ -349,7 +350,7 @@ func (c *closeCounter) Close() error { c.closed.Add(1); return nil }
 
 // TestRequestBodyClosed: Request.Body is closed on success and on every failure.
 func TestRequestBodyClosed(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := echoServer(t)
 	xt := newTransport(t, 1)
 	ok := &closeCounter{Reader: bytes.NewReader([]byte("abc"))}
@@ -369,7 +370,7 @@ func TestRequestBodyClosed(t *testing.T) {
 // TestBlockedUploadCanceled: a body whose Read blocks does not hold up cancellation, and
 // is closed.
 func TestBlockedUploadCanceled(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := echoServer(t)
 	pr, pw := io.Pipe()
 	defer pw.Close()
@@ -390,7 +391,7 @@ func TestBlockedUploadCanceled(t *testing.T) {
 // TestReplayWithGetBody: a reused connection that the server drops after reading the
 // request makes the engine send it again on a new connection; the body comes from GetBody.
 func TestReplayWithGetBody(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -450,7 +451,7 @@ func TestReplayWithGetBody(t *testing.T) {
 func TestConcurrent(t *testing.T) {
 	for _, loops := range []int{1, 4} {
 		t.Run(fmt.Sprintf("loops=%d", loops), func(t *testing.T) {
-			checkLeaks(t)
+			testutil.CheckLeaks(t)
 			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				fmt.Fprintf(w, "reply to %s", r.URL.Query().Get("i"))
 			}))
@@ -489,7 +490,7 @@ func TestConcurrent(t *testing.T) {
 
 // TestMaxHostConnections: the Multi's limit holds, as the server counts connections.
 func TestMaxHostConnections(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	var open, peak atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(5 * time.Millisecond)
@@ -533,7 +534,7 @@ func TestMaxHostConnections(t *testing.T) {
 // TestCloseInFlight: Close fails the requests in flight, waiting for headers or reading a
 // body, and ends every loop.
 func TestCloseInFlight(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	waiting, _, _ := streamServer(t, false)
 	streaming, started, _ := streamServer(t, true)
 	xt := &Transport{Loops: 2}
@@ -574,7 +575,7 @@ func TestCloseInFlight(t *testing.T) {
 
 // TestZeroValue: the zero Transport works, with GOMAXPROCS loops.
 func TestZeroValue(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := echoServer(t)
 	var xt Transport
 	defer xt.Close()
@@ -594,7 +595,7 @@ func TestZeroValue(t *testing.T) {
 
 // TestReuse: sequential requests to one origin use one connection.
 func TestReuse(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	var conns atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "x") }))
 	srv.Config.ConnState = func(c net.Conn, s http.ConnState) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/xfer-go/xfer/internal/http2/h2fault"
+	"github.com/xfer-go/xfer/internal/testutil"
 	"golang.org/x/net/http2"
 )
 
@@ -193,7 +194,7 @@ func TestFaultServer(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			checkLeaks(t)
+			testutil.CheckLeaks(t)
 			tc.check(t, runFault(t, tc.b, tc.streams, tc.upload, tc.hold))
 		})
 	}

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // pattern returns n bytes that depend on n and their position.
@@ -199,7 +201,7 @@ func interopWork() []*transfer {
 }
 
 func TestInteropH2C(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -248,7 +250,7 @@ func verifyUploadSums(t *testing.T, xs []*transfer) {
 }
 
 func TestInteropTLS(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(interopHandler))
 	srv.EnableHTTP2 = true
 	srv.StartTLS()

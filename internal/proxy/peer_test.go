@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // These tests drive the handshakes over loopback against real proxies,
@@ -165,7 +167,7 @@ func runHandshake(t *testing.T, proxyPort int, h Handshake, chunk int) (string, 
 }
 
 func TestMicrosocks(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	origin := startOrigin(t)
 	open, authed := freePort(t), freePort(t)
 	startProgram(t, open, "microsocks", "-i", "127.0.0.1", "-p", strconv.Itoa(open))
@@ -213,7 +215,7 @@ func TestMicrosocks(t *testing.T) {
 }
 
 func TestTinyproxy(t *testing.T) {
-	checkLeaks(t)
+	testutil.CheckLeaks(t)
 	if _, err := exec.LookPath("tinyproxy"); err != nil {
 		t.Skip("tinyproxy is not installed")
 	}
