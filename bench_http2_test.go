@@ -83,51 +83,8 @@ func newH2Streamer(tb testing.TB) *h2Streamer {
 // window. In the steady state it allocates nothing.
 func BenchmarkHTTP2StreamReceive(b *testing.B) {
 	srv := newH2Streamer(b)
-	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer unix.Close(ep)
-	watched := map[int]bool{}
-	timerDue := false
-	m, err := NewMulti(MultiOptions{
-		Socket: func(fd int, what Poll, _ any) error {
-			if what == PollRemove {
-				delete(watched, fd)
-				return unix.EpollCtl(ep, unix.EPOLL_CTL_DEL, fd, nil)
-			}
-			var evs uint32
-			if what&PollIn != 0 {
-				evs |= unix.EPOLLIN
-			}
-			if what&PollOut != 0 {
-				evs |= unix.EPOLLOUT
-			}
-			op := unix.EPOLL_CTL_MOD
-			if !watched[fd] {
-				op = unix.EPOLL_CTL_ADD
-			}
-			watched[fd] = true
-			return unix.EpollCtl(ep, op, fd, &unix.EpollEvent{Events: evs, Fd: int32(fd)})
-		},
-		Timer: func(d time.Duration) error { timerDue = d == 0; return nil },
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
-	events := make([]unix.EpollEvent, 16)
-	drive := func(wait int) {
-		if timerDue {
-			timerDue = false
-			m.SocketAction(SocketTimeout, 0)
-			wait = 0
-		}
-		k, _ := unix.EpollWait(ep, events, wait)
-		for _, ev := range events[:max(k, 0)] {
-			m.SocketAction(int(ev.Fd), epollEvent(ev.Events))
-		}
-	}
+	l := newBenchLoop(b)
+	m, ep, events, drive := l.m, l.ep, l.events, l.drive
 	e := NewEasy("http://" + srv.ln.Addr().String() + "/")
 	e.HTTPVersion = HTTPVersion2PriorKnowledge
 	received := 0
@@ -159,8 +116,8 @@ func BenchmarkHTTP2StreamReceive(b *testing.B) {
 			inside += time.Since(t0)
 			actions++
 		}
-		if timerDue {
-			timerDue = false
+		if l.timerDue {
+			l.timerDue = false
 			m.SocketAction(SocketTimeout, 0)
 		}
 	}

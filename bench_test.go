@@ -72,52 +72,10 @@ func BenchmarkSocketActionIdle(b *testing.B) {
 
 func benchIdle(b *testing.B, idle int) {
 	srv := newHoldServer(b)
-	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer unix.Close(ep)
-	watched := map[int]bool{}
-	timerDue := false
-	m, err := NewMulti(MultiOptions{
-		Socket: func(fd int, what Poll, _ any) error {
-			if what == PollRemove {
-				delete(watched, fd)
-				return unix.EpollCtl(ep, unix.EPOLL_CTL_DEL, fd, nil)
-			}
-			var evs uint32
-			if what&PollIn != 0 {
-				evs |= unix.EPOLLIN
-			}
-			if what&PollOut != 0 {
-				evs |= unix.EPOLLOUT
-			}
-			op := unix.EPOLL_CTL_MOD
-			if !watched[fd] {
-				op = unix.EPOLL_CTL_ADD
-			}
-			watched[fd] = true
-			return unix.EpollCtl(ep, op, fd, &unix.EpollEvent{Events: evs, Fd: int32(fd)})
-		},
-		Timer: func(d time.Duration) error { timerDue = d == 0; return nil },
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
-	events := make([]unix.EpollEvent, 256)
+	l := newBenchLoop(b)
+	m, ep, events := l.m, l.ep, l.events
 	headers := 0
-	drive := func(wait int) {
-		if timerDue {
-			timerDue = false
-			m.SocketAction(SocketTimeout, 0)
-			wait = 0
-		}
-		k, _ := unix.EpollWait(ep, events, wait)
-		for _, ev := range events[:max(k, 0)] {
-			m.SocketAction(int(ev.Fd), epollEvent(ev.Events))
-		}
-	}
+	drive := l.drive
 	url := "http://" + srv.ln.Addr().String() + "/"
 	for i := 0; i < idle+1; i++ {
 		e := NewEasy(url)
@@ -165,5 +123,67 @@ func benchIdle(b *testing.B, idle int) {
 	b.ReportMetric(float64(actions)/float64(b.N), "actions/op")
 	if m.running != idle+1 {
 		b.Fatalf("%d transfers running, want %d", m.running, idle+1)
+	}
+}
+
+// benchLoop is the application loop the benchmarks drive a Multi with: an epoll set fed
+// by the socket callback, and a flag for a timer of 0 (a benchmark waits for nothing else).
+type benchLoop struct {
+	m        *Multi
+	ep       int
+	watched  map[int]bool
+	timerDue bool
+	events   []unix.EpollEvent
+}
+
+// newBenchLoop returns a loop and its Multi, both closed when the benchmark ends.
+func newBenchLoop(b *testing.B) *benchLoop {
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := &benchLoop{ep: ep, watched: map[int]bool{}, events: make([]unix.EpollEvent, 256)}
+	l.m, err = NewMulti(MultiOptions{Socket: l.socket, Timer: func(d time.Duration) error { l.timerDue = d == 0; return nil }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		l.m.Close()
+		unix.Close(ep)
+	})
+	return l
+}
+
+func (l *benchLoop) socket(fd int, what Poll, _ any) error {
+	if what == PollRemove {
+		delete(l.watched, fd)
+		return unix.EpollCtl(l.ep, unix.EPOLL_CTL_DEL, fd, nil)
+	}
+	var evs uint32
+	if what&PollIn != 0 {
+		evs |= unix.EPOLLIN
+	}
+	if what&PollOut != 0 {
+		evs |= unix.EPOLLOUT
+	}
+	op := unix.EPOLL_CTL_MOD
+	if !l.watched[fd] {
+		op = unix.EPOLL_CTL_ADD
+	}
+	l.watched[fd] = true
+	return unix.EpollCtl(l.ep, op, fd, &unix.EpollEvent{Events: evs, Fd: int32(fd)})
+}
+
+// drive runs a timer of 0 that is due, then waits up to wait ms for sockets and hands
+// them to SocketAction.
+func (l *benchLoop) drive(wait int) {
+	if l.timerDue {
+		l.timerDue = false
+		l.m.SocketAction(SocketTimeout, 0)
+		wait = 0
+	}
+	k, _ := unix.EpollWait(l.ep, l.events, wait)
+	for _, ev := range l.events[:max(k, 0)] {
+		l.m.SocketAction(int(ev.Fd), epollEvent(ev.Events))
 	}
 }
