@@ -173,3 +173,24 @@ func fuzzEncode(t *testing.T, zenc *zstd.Encoder, c Coding, p []byte) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestBrotliEndInPieces decodes brotli streams fed in pieces of every size from 1 to 40
+// bytes: the end of a stream that arrives in pieces is no "excessive input", and a byte
+// after the end is ErrTrailingData however the bytes are split.
+func TestBrotliEndInPieces(t *testing.T) {
+	checkLeaks(t)
+	for _, size := range []int{100, 2247, 20000} {
+		data := testData(size, uint64(size))
+		coded := fuzzEncode(t, nil, Brotli, data)
+		for piece := 1; piece <= 40; piece++ {
+			got, err := fuzzDecode([]Coding{Brotli}, coded, func() int { return piece })
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("%d bytes in pieces of %d: %v, %d bytes", size, piece, err, len(got))
+			}
+			extra := append(bytes.Clone(coded), 'x')
+			if _, err := fuzzDecode([]Coding{Brotli}, extra, func() int { return piece }); !errors.Is(err, ErrTrailingData) {
+				t.Fatalf("%d bytes and one more in pieces of %d: %v, want ErrTrailingData", size, piece, err)
+			}
+		}
+	}
+}

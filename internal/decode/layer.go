@@ -48,6 +48,17 @@ func (l *layer) Read(p []byte) (int, error) {
 		}
 	}
 	n, err := l.r.Read(p)
+	if l.coding == Brotli && isBrotliExcess(err) {
+		// The brotli reader says "excessive input" at the end of a stream in two cases:
+		// bytes follow the stream in what it read, or the stream's last bytes came in
+		// pieces and its internal buffer still counts them, although they were used. A
+		// second Read tells them apart: with bytes left over it says the same again at
+		// once; otherwise it reads on from the input, and reports io.EOF at its end (a
+		// byte that follows is then excess for sure).
+		if _, again := l.r.Read(p[n:n]); again == io.EOF {
+			err = io.EOF
+		}
+	}
 	if err == io.EOF {
 		err = l.checkEnd()
 		if err == nil {
@@ -141,7 +152,7 @@ func (l *layer) fail(err error) error {
 	switch {
 	case errors.Is(err, errStopped):
 		d.failure = errStopped
-	case err == errTrailing:
+	case err == errTrailing, isBrotliExcess(err):
 		d.failure = &codingError{coding: l.coding, kind: ErrTrailingData}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		d.failure = &codingError{coding: l.coding, kind: ErrTruncated, cause: err}
@@ -157,6 +168,12 @@ func (l *layer) release() {
 		l.zs.Close()
 	}
 	*l = layer{}
+}
+
+// isBrotliExcess reports whether err is the brotli reader's "excessive input" (an
+// unexported value of the library).
+func isBrotliExcess(err error) bool {
+	return err != nil && err.Error() == "brotli: excessive input"
 }
 
 // errTrailing is returned by checkEnd; fail turns it into ErrTrailingData.
