@@ -35,6 +35,21 @@ func userField(h http.Header, name string) bool {
 	return false
 }
 
+// withoutFields returns a copy of h without the fields named, in any case: a key that
+// the application wrote into the map itself need not be canonical.
+func withoutFields(h http.Header, names ...string) http.Header {
+	h = h.Clone()
+	for k := range h {
+		for _, name := range names {
+			if strings.EqualFold(k, name) {
+				delete(h, k)
+				break
+			}
+		}
+	}
+	return h
+}
+
 // decodes reports whether t asks for codings it decodes: AcceptEncoding is set and the
 // application did not write Accept-Encoding itself.
 func (t *transfer) decodes() bool {
@@ -74,7 +89,7 @@ func (t *transfer) withContentFields(hdr http.Header) http.Header {
 // responseValues returns the values of the final response's fields named name, whatever
 // the protocol.
 func (t *transfer) responseValues(name string) []string {
-	if s := t.h2; s != nil {
+	if s := t.h2; s != nil && s.used {
 		var vs []string
 		for _, f := range s.fields {
 			if strings.EqualFold(f.Name, name) {

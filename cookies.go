@@ -60,14 +60,9 @@ func (t *transfer) withJarCookies(hdr http.Header) http.Header {
 	if b.Len() == 0 {
 		return hdr
 	}
-	hdr = hdr.Clone()
+	hdr = withoutFields(hdr, "Cookie")
 	if hdr == nil {
 		hdr = http.Header{}
-	}
-	for k := range hdr {
-		if strings.EqualFold(k, "Cookie") {
-			delete(hdr, k)
-		}
 	}
 	hdr["Cookie"] = []string{b.String()}
 	return hdr

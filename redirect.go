@@ -118,9 +118,5 @@ func (m *Multi) newHop(t *transfer) {
 
 // withoutCredentials returns h without the fields that carry credentials.
 func withoutCredentials(h http.Header) http.Header {
-	h = h.Clone()
-	for _, k := range []string{"Authorization", "Cookie", "Proxy-Authorization"} {
-		delete(h, k)
-	}
-	return h
+	return withoutFields(h, "Authorization", "Cookie", "Proxy-Authorization")
 }

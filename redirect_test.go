@@ -83,6 +83,11 @@ func TestWithoutCredentials(t *testing.T) {
 	if len(h) != 5 {
 		t.Fatalf("the original header changed: %v", h)
 	}
+	// A key written into the map by hand need not be canonical: it is a credential all
+	// the same.
+	if got := withoutCredentials(http.Header{"authorization": {"Basic eA=="}, "COOKIE": {"a=b"}}); len(got) != 0 {
+		t.Fatalf("lowercase and uppercase keys kept: %v", got)
+	}
 	if got := withoutCredentials(nil); len(got) != 0 {
 		t.Fatalf("nil header: %v", got)
 	}

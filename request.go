@@ -169,14 +169,9 @@ func (t *transfer) requestHeader(c *parsedURL) http.Header {
 		hdr, user = withoutCredentials(hdr), nil
 	}
 	if t.noExpect && userField(hdr, "Expect") {
-		hdr = hdr.Clone()
-		for k := range hdr {
-			if strings.EqualFold(k, "Expect") {
-				delete(hdr, k)
-			}
-		}
+		hdr = withoutFields(hdr, "Expect")
 	}
-	if user != nil && hdr.Get("Authorization") == "" {
+	if user != nil && !userField(hdr, "Authorization") {
 		hdr = hdr.Clone()
 		if hdr == nil {
 			hdr = http.Header{}
