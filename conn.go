@@ -107,23 +107,14 @@ func (m *Multi) stepConnect(t *transfer) bool {
 		}
 		if c != nil {
 			m.idle.Remove(&c.idle)
-			if p, ok := c.proto.(*http2Proto); ok {
-				p.join(t)
-			} else {
-				c.t = t
-			}
+			c.proto.attach(c, t)
 			t.conn, t.reused = c, true
 			m.connected(t)
 			return true
 		}
 	}
 	m.waitForConn(t) // no connection to share, none idle
-	if m.pipeWaits(t) {
-		m.setState(t, stPending)
-		m.queueForSlot(t)
-		return false
-	}
-	if !m.slotFree(t.target().key) {
+	if m.pipeWaits(t) || !m.slotFree(key) {
 		m.setState(t, stPending)
 		m.queueForSlot(t)
 		return false
@@ -330,8 +321,8 @@ func (m *Multi) releaseConn(c *conn) {
 // closeConn closes c: PollRemove is announced first if its fd was watched.
 func (m *Multi) closeConn(c *conn) {
 	m.endSetup(c)
-	if p, ok := c.proto.(*http2Proto); ok {
-		p.closing(m, c)
+	if c.proto != nil {
+		c.proto.closing(m, c)
 	}
 	m.idle.Remove(&c.idle)
 	if c.tls != nil {

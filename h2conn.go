@@ -45,8 +45,8 @@ func (p *http2Proto) canTake() bool {
 	return len(p.users) < p.cc.MaxStreams()
 }
 
-// join makes t a user of the connection; its stream opens at its send step.
-func (p *http2Proto) join(t *transfer) {
+// attach makes t a user of the connection; its stream opens at its send step.
+func (p *http2Proto) attach(_ *conn, t *transfer) {
 	p.users = append(p.users, t)
 }
 

@@ -37,6 +37,10 @@ func (http1Proto) release(m *Multi, c *conn, _ *transfer) {
 	}
 }
 
+func (http1Proto) attach(c *conn, t *transfer) { c.t = t }
+
+func (http1Proto) closing(*Multi, *conn) {}
+
 func (http1Proto) want(t *transfer) Poll {
 	pending := t.conn.tlsPending()
 	if t.state == stSend {

@@ -61,7 +61,7 @@ func (m *Multi) establish(t *transfer, c *conn) {
 	p := &http2Proto{c: c, cc: http2.NewClientConn(http2.Config{MaxConcurrentStreams: streams}), streams: map[uint32]*transfer{}}
 	c.proto = p
 	c.t = nil // a multiplexed connection belongs to its streams
-	p.join(t)
+	p.attach(c, t)
 	// Others join once the server's SETTINGS said how many streams it takes; until then
 	// the connection still counts as being set up, for PipeWait.
 	m.shared[c.key] = append(m.shared[c.key], c)

@@ -27,4 +27,9 @@ type proto interface {
 	// the idle cache when it can carry another request and no other transfer uses it,
 	// and is closed when it cannot.
 	release(m *Multi, c *conn, t *transfer)
+	// attach makes t, about to send a request, a user of c, an established connection
+	// taken from the idle cache or shared.
+	attach(c *conn, t *transfer)
+	// closing is told that closeConn is closing c.
+	closing(m *Multi, c *conn)
 }
