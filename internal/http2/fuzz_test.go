@@ -1,34 +1,12 @@
 package http2
 
 import (
-	"math/rand/v2"
 	"slices"
 	"testing"
 
+	"github.com/xfer-go/xfer/internal/testutil"
 	"golang.org/x/net/http2"
 )
-
-// randomSplit cuts in into pieces of random sizes, empty ones included,
-// drawn from seed.
-func randomSplit(in []byte, seed uint64) [][]byte {
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	var pieces [][]byte
-	for len(in) > 0 {
-		n := 0
-		switch rng.IntN(4) {
-		case 0: // empty piece
-		case 1:
-			n = 1
-		case 2:
-			n = rng.IntN(min(len(in), 16) + 1)
-		default:
-			n = rng.IntN(len(in) + 1)
-		}
-		pieces = append(pieces, in[:n])
-		in = in[n:]
-	}
-	return pieces
-}
 
 // fuzzConn returns a connection after the server's SETTINGS with three
 // streams open: two GETs and a POST whose body is not ended.
@@ -111,7 +89,7 @@ func FuzzClientConn(f *testing.F) {
 		c2 := fuzzConn(t)
 		var log2 []string
 		var err2 error
-		pieces := randomSplit(in, seed)
+		pieces := testutil.RandomSplit(in, seed)
 		// Feed piece by piece, checking the caps between pieces.
 		for i := range pieces {
 			l, err := logEvents(c2, pieces[i:i+1])

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/xfer-go/xfer/internal/http1"
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // fuzzProxies are the handshakes FuzzReplies drives: each kind of reply
@@ -39,7 +40,7 @@ func FuzzReplies(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ways := [][][]byte{{data}, randomSplit(data, seed)}
+			ways := [][][]byte{{data}, testutil.RandomSplit(data, seed)}
 			if len(data) <= 512 {
 				var bytewise [][]byte
 				for i := range data {

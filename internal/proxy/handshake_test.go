@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/xfer-go/xfer/internal/testutil"
 )
 
 // cat joins strings, byte slices and single bytes given as ints.
@@ -89,31 +90,9 @@ func splits(in []byte) [][][]byte {
 	}
 	ways = append(ways, bytewise)
 	for seed := range uint64(16) {
-		ways = append(ways, randomSplit(in, seed))
+		ways = append(ways, testutil.RandomSplit(in, seed))
 	}
 	return ways
-}
-
-// randomSplit cuts in into pieces of random sizes, empty ones included,
-// drawn from seed.
-func randomSplit(in []byte, seed uint64) [][]byte {
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	var pieces [][]byte
-	for len(in) > 0 {
-		n := 0
-		switch rng.IntN(4) {
-		case 0: // empty piece
-		case 1:
-			n = 1
-		case 2:
-			n = rng.IntN(min(len(in), 16) + 1)
-		default:
-			n = rng.IntN(len(in) + 1)
-		}
-		pieces = append(pieces, in[:n])
-		in = in[n:]
-	}
-	return pieces
 }
 
 // handshakeTest is one conversation with a proxy.
